@@ -1,0 +1,34 @@
+# The two commands: `make up` (the whole stack, embedded defaults) and `make test`.
+SHELL := /bin/bash
+UV_VERSION := 0.13.8
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install up test lint migrate keys clean
+
+$(UV):
+	$(PYTHON) -m pip install --quiet --user "uv==$(UV_VERSION)" || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
+
+# Installs exactly what uv.lock pins, for every package of the workspace.
+install: $(UV)
+	$(UV) sync --all-packages --frozen --python 3.11
+
+up: install
+	$(BIN)/devstack up
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+migrate: install
+	$(BIN)/python -m saaskit.db.migrate upgrade
+
+keys: install
+	$(BIN)/devstack keys
+
+clean:
+	rm -rf .data .pytest_cache

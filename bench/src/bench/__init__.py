@@ -1,0 +1,1 @@
+"""The load comparison: k6 scenarios, the floor app, the harness and the report."""

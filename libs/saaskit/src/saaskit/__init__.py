@@ -1,0 +1,1 @@
+"""Shared, framework-free kit for every service."""

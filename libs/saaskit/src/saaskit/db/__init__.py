@@ -1,0 +1,1 @@
+"""Database access shared by the FastAPI services: schema, engines, migrations."""

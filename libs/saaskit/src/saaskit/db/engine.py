@@ -1,0 +1,28 @@
+"""The async engine of the FastAPI services (SQLAlchemy 2 + asyncpg)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from saaskit.db.urls import asyncpg_url
+from saaskit.settings import Settings
+
+
+def create_engine(settings: Settings, *, pool_size: int | None = None) -> AsyncEngine:
+    size = pool_size or settings.database_pool_size
+    return create_async_engine(
+        asyncpg_url(settings.database_url),
+        pool_size=size,
+        max_overflow=0,
+        # A request waits at most this long for a pooled connection, then gets 503.
+        pool_timeout=settings.database_connect_timeout,
+        pool_pre_ping=False,
+        connect_args={
+            "timeout": settings.database_connect_timeout,
+            "command_timeout": settings.database_statement_timeout_ms / 1000 or None,
+            "server_settings": {
+                "application_name": settings.service_name,
+                "statement_timeout": str(settings.database_statement_timeout_ms),
+            },
+        },
+    )

@@ -1,0 +1,91 @@
+"""The job queue: arq on Redis, JSON-serialised (never pickle), shared by both stacks.
+
+Every job has a row in the ``jobs`` table; the arq job id is ``job:<row id>`` so the
+same row can never be queued twice at once (arq refuses a duplicate id), and the worker
+reads and writes the row's status. ``enqueue_sync`` writes arq's Redis format with
+redis-py so the Django service queues jobs the same worker reads.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import redis
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+
+# Function names the worker registers; the jobs table's ``type`` maps onto them.
+WELCOME_EMAIL = "welcome_email"
+PROCESS_FILE = "process_file"
+EXPORT_POSTS = "export_posts"
+
+JOB_KEY_PREFIX = "arq:job:"
+RESULT_KEY_PREFIX = "arq:result:"
+# How long a queued job may wait in Redis before arq drops it (matches arq's default).
+EXPIRES_MS = 86_400_000
+
+
+def serialize(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), default=str).encode()
+
+
+def deserialize(data: bytes) -> Any:
+    return json.loads(data)
+
+
+def arq_job_id(job_row_id: int) -> str:
+    return f"job:{job_row_id}"
+
+
+def redis_settings(redis_url: str, timeout: float = 1.0) -> RedisSettings:
+    settings = RedisSettings.from_dsn(redis_url)
+    settings.conn_timeout = max(1, int(timeout))
+    settings.conn_retries = 0
+    return settings
+
+
+async def create_queue(redis_url: str, queue_name: str, timeout: float = 1.0) -> ArqRedis:
+    """An arq pool that speaks JSON. It connects lazily, so a down Redis fails per call."""
+    pool = await create_pool(
+        redis_settings(redis_url, timeout),
+        job_serializer=serialize,
+        job_deserializer=deserialize,
+        default_queue_name=queue_name,
+        retry=0,
+    )
+    return pool
+
+
+async def enqueue(pool: ArqRedis, function: str, job_row_id: int, **kwargs: Any) -> bool:
+    """Queue ``function(job_id=<row id>, **kwargs)``; False if that job is already queued."""
+    job = await pool.enqueue_job(function, job_id=job_row_id, _job_id=arq_job_id(job_row_id), **kwargs)
+    return job is not None
+
+
+def enqueue_sync(
+    client: redis.Redis, queue_name: str, function: str, job_row_id: int, **kwargs: Any
+) -> bool:
+    """The same write as arq's ``enqueue_job``, for synchronous code (Django)."""
+    job_id = arq_job_id(job_row_id)
+    job_key = JOB_KEY_PREFIX + job_id
+    now_ms = int(time.time() * 1000)
+    payload = serialize(
+        {"t": 1, "f": function, "a": [], "k": {"job_id": job_row_id, **kwargs}, "et": now_ms}
+    )
+    with client.pipeline(transaction=True) as pipe:
+        for _attempt in range(10):  # a WATCH conflict means another writer raced us
+            try:
+                pipe.watch(job_key)
+                if pipe.exists(job_key, RESULT_KEY_PREFIX + job_id):
+                    pipe.reset()
+                    return False
+                pipe.multi()
+                pipe.psetex(job_key, EXPIRES_MS, payload)
+                pipe.zadd(queue_name, {job_id: now_ms})
+                pipe.execute()
+                return True
+            except redis.WatchError:
+                continue
+    raise redis.RedisError(f"could not queue {job_id}: too many concurrent writers")

@@ -1,0 +1,1 @@
+"""Passwords (argon2id), signing keys and JWKS, access and refresh tokens."""

@@ -1,0 +1,127 @@
+"""Every setting of every service, read from the environment (prefix ``APP_``).
+
+One class for the whole backend keeps the names identical across services and both
+frameworks. ``DATABASE_URL`` and ``REDIS_URL`` are also accepted without the prefix,
+because that is what platforms and operators usually set.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER = "change-me"
+
+Environment = Literal["development", "test", "production"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="APP_", extra="ignore", frozen=True)
+
+    environment: Environment = "development"
+    service_name: str = "saas"
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    # Connections. One URL per server; each driver gets its own dialect variant of it.
+    database_url: str = Field(
+        "postgresql://postgres@127.0.0.1:55432/app",
+        validation_alias=AliasChoices("APP_DATABASE_URL", "DATABASE_URL"),
+    )
+    database_pool_size: int = Field(10, ge=1, le=200)
+    database_connect_timeout: float = Field(2.0, gt=0)
+    database_statement_timeout_ms: int = Field(15_000, ge=0)
+    redis_url: str = Field(
+        "redis://127.0.0.1:56379/0",
+        validation_alias=AliasChoices("APP_REDIS_URL", "REDIS_URL"),
+    )
+    redis_timeout: float = Field(1.0, gt=0)
+    queue_name: str = "arq:queue"
+
+    # Tokens. The keys directory holds one PEM private key per file (Ed25519); the newest
+    # file (by name) signs, every key in it is published in the JWKS so rotation is a
+    # matter of adding a file, waiting one access-token lifetime, removing the old one.
+    jwt_keys_dir: Path = Path(".data/keys")
+    jwt_issuer: str = "http://localhost:8001"
+    jwt_audience: str = "saas-api"
+    jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
+    jwks_min_refresh_seconds: float = Field(30.0, ge=0)
+    access_token_ttl_seconds: int = Field(900, ge=30, le=86_400)
+    refresh_token_ttl_seconds: int = Field(30 * 86_400, ge=60)
+
+    # argon2id cost; changing these makes the next successful login rehash the password.
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_kib: int = Field(65_536, ge=8)
+    argon2_parallelism: int = Field(4, ge=1)
+
+    # A secret that must never keep its placeholder outside development (used to sign
+    # nothing security-critical in development, e.g. Django's SECRET_KEY).
+    secret_key: SecretStr = SecretStr(PLACEHOLDER)
+
+    # Files and storage.
+    storage_backend: Literal["local", "s3"] = "local"
+    storage_local_dir: Path = Path(".data/storage")
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    s3_bucket: str = "saas-files"
+    s3_access_key: SecretStr = SecretStr(PLACEHOLDER)
+    s3_secret_key: SecretStr = SecretStr(PLACEHOLDER)
+    s3_presign_seconds: int = Field(600, ge=1, le=900)
+    max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1)
+    allowed_content_types: tuple[str, ...] = (
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "application/zip",
+        "application/json",
+        "text/plain",
+    )
+
+    # Email.
+    email_backend: Literal["outbox", "smtp"] = "outbox"
+    email_from: str = "no-reply@example.com"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+
+    # Observability.
+    otel_exporter_otlp_endpoint: str = Field(
+        "",
+        validation_alias=AliasChoices(
+            "APP_OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_development(self) -> Settings:
+        if self.environment != "development":
+            left = [
+                name
+                for name in ("secret_key", "s3_access_key", "s3_secret_key")
+                if getattr(self, name).get_secret_value() == PLACEHOLDER
+                and (name == "secret_key" or self.storage_backend == "s3")
+            ]
+            if left:
+                raise ValueError(
+                    "these settings still hold the placeholder "
+                    f"{PLACEHOLDER!r} outside development: {', '.join('APP_' + n.upper() for n in left)}"
+                )
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""FastAPI glue shared by the FastAPI services (needs the ``saaskit[fastapi]`` extra)."""

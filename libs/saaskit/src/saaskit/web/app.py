@@ -1,0 +1,92 @@
+"""The common shape of a FastAPI service: settings, engine, queue, token verification,
+problem+json errors, metrics, health, tracing, and a graceful lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from saaskit.db.engine import create_engine
+from saaskit.logging import configure_logging, get_logger
+from saaskit.queue import create_queue
+from saaskit.security.jwks_client import JWKSCache
+from saaskit.security.keys import KeySet
+from saaskit.security.tokens import AccessTokenVerifier, local_lookup
+from saaskit.settings import Settings
+from saaskit.web.auth import Authenticator
+from saaskit.web.errors import install_error_handlers
+from saaskit.web.health import Check, check_database, check_redis, health_router
+from saaskit.web.metrics import MetricsMiddleware, metrics_router
+from saaskit.web.telemetry import setup_tracing
+
+log = get_logger(__name__)
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+def create_service_app(
+    settings: Settings,
+    *,
+    service: str,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    keys: KeySet | None = None,
+    extra_checks: dict[str, Check] | None = None,
+    on_startup: Hook | None = None,
+    on_shutdown: Hook | None = None,
+) -> FastAPI:
+    """Build a service. With ``keys`` the service verifies tokens with its own key set
+    (the issuer); without, it fetches and caches the issuer's JWKS."""
+    configure_logging(settings.log_level, settings.log_json)
+    verifier = AccessTokenVerifier(
+        local_lookup(keys) if keys else (lambda _kid: None),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
+    jwks = None if keys else JWKSCache(settings.jwks_url, settings.jwks_min_refresh_seconds)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.engine = create_engine(settings)
+        app.state.queue = await create_queue(settings.redis_url, settings.queue_name, settings.redis_timeout)
+        app.state.authenticator = Authenticator(verifier, jwks)
+        if jwks is not None:
+            try:
+                await jwks.refresh()
+            except Exception as exc:  # noqa: BLE001 - the issuer may start after us
+                log.warning("jwks not fetched yet; will retry on first token", error=str(exc))
+        if on_startup:
+            await on_startup(app)
+        log.info("service started", service=service, environment=settings.environment)
+        try:
+            yield
+        finally:
+            if on_shutdown:
+                await on_shutdown(app)
+            await app.state.queue.aclose()
+            await app.state.engine.dispose()
+            log.info("service stopped", service=service)
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    checks: dict[str, Check] = {"database": check_database, "redis": check_redis}
+    checks.update(extra_checks or {})
+    app.include_router(health_router(checks))
+    app.include_router(metrics_router())
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(MetricsMiddleware, service=service, framework="fastapi")
+    setup_tracing(app, settings)
+    return app

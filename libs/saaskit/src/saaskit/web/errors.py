@@ -1,0 +1,101 @@
+"""Every error leaves a FastAPI service as problem+json, never as a stack trace.
+
+Unreachable dependencies (PostgreSQL, Redis) become a quick 503 with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import asyncpg
+import redis.exceptions
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from saaskit.logging import get_logger
+from saaskit.problems import PROBLEM_JSON, ProblemError, problem, unavailable
+
+log = get_logger(__name__)
+
+try:
+    import orjson
+
+    def _dumps(body: dict[str, Any]) -> bytes:
+        return orjson.dumps(body)
+except ImportError:  # pragma: no cover
+    import json
+
+    def _dumps(body: dict[str, Any]) -> bytes:
+        return json.dumps(body).encode()
+
+
+def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(_dumps(body), status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
+
+
+def _loc(loc: tuple) -> list[str | int]:
+    return [part if isinstance(part, int) else str(part) for part in loc]
+
+
+def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pydantic's errors reduced to the contract's ``{"loc", "msg"}`` (no input echoed)."""
+    return [{"loc": _loc(e.get("loc", ())), "msg": str(e.get("msg", "invalid"))} for e in errors]
+
+
+_DB_DOWN = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeoutError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.TooManyConnectionsError,
+    ConnectionError,
+    OSError,
+    asyncio.TimeoutError,
+)
+_REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def _is_db_down(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, _DB_DOWN) or isinstance(getattr(exc, "orig", None), _DB_DOWN)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(_: Request, exc: ProblemError) -> Response:
+        return problem_response(exc.body(), exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> Response:
+        body = problem(
+            422,
+            "the request is not valid",
+            title="Unprocessable Content",
+            errors=validation_errors(list(exc.errors())),
+        )
+        return problem_response(body)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) else "request failed"
+        return problem_response(problem(exc.status_code, detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        if _is_db_down(exc):
+            log.warning("database unavailable", path=request.url.path, error=type(exc).__name__)
+            err = unavailable("the database")
+            return problem_response(err.body(), err.headers)
+        if isinstance(exc, _REDIS_DOWN):
+            log.warning("redis unavailable", path=request.url.path, error=type(exc).__name__)
+            err = unavailable("the queue")
+            return problem_response(err.body(), err.headers)
+        log.exception("unhandled error", path=request.url.path)
+        return problem_response(problem(500, "an unexpected error occurred"))

@@ -1,0 +1,94 @@
+"""HTTP routes of the auth API (contract: "Auth")."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from auth_service.auth import service
+from auth_service.auth.dependencies import KeysDep, PasswordsDep, TokensDep
+from auth_service.auth.schemas import JWKS, Me, RefreshIn, RegisterIn, TokenPair
+from saaskit.problems import unauthorized
+from saaskit.web.auth import CurrentUserId
+from saaskit.web.deps import ConnDep, QueueDep
+
+PROBLEM = {"content": {"application/problem+json": {}}}
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+jwks_router = APIRouter(tags=["auth"])
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Me,
+    summary="Create an account",
+    responses={409: {"description": "email or username taken", **PROBLEM},
+               422: {"description": "invalid input", **PROBLEM}},
+)
+async def register(
+    data: RegisterIn, conn: ConnDep, passwords: PasswordsDep, pool: QueueDep
+) -> Me:
+    return await service.register(conn, data, passwords, pool)
+
+
+@router.post(
+    "/token",
+    response_model=TokenPair,
+    summary="Log in (OAuth2 password flow): username or email, and password",
+    responses={401: {"description": "incorrect username or password", **PROBLEM}},
+)
+async def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    conn: ConnDep,
+    passwords: PasswordsDep,
+    tokens: TokensDep,
+) -> TokenPair:
+    user_id = await service.authenticate(conn, form.username, form.password, passwords)
+    return await tokens.start_family(conn, user_id)
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenPair,
+    summary="Exchange a refresh token for a new pair (the refresh token rotates)",
+    responses={401: {"description": "invalid, expired, revoked or reused token", **PROBLEM}},
+)
+async def refresh(data: RefreshIn, conn: ConnDep, tokens: TokensDep) -> TokenPair:
+    return await tokens.rotate(conn, data.refresh_token)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke the refresh token's login (its whole family)",
+    responses={401: {"description": "not authenticated", **PROBLEM}},
+)
+async def logout(data: RefreshIn, conn: ConnDep, user_id: CurrentUserId) -> Response:
+    await service.logout(conn, user_id, data.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/me",
+    response_model=Me,
+    summary="The caller's account",
+    responses={401: {"description": "not authenticated", **PROBLEM}},
+)
+async def me(conn: ConnDep, user_id: CurrentUserId) -> Me:
+    found = await service.get_me(conn, user_id)
+    if found is None or not found.is_active:
+        raise unauthorized()
+    return found
+
+
+@jwks_router.get(
+    "/.well-known/jwks.json",
+    response_model=JWKS,
+    summary="The public keys that sign access tokens",
+)
+async def jwks(keys: KeysDep, response: Response) -> dict:
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return keys.jwks()

@@ -1,0 +1,67 @@
+"""Request and response bodies of the auth API."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from saaskit.db.schema import EMAIL_MAX, FULL_NAME_MAX, PASSWORD_MAX, USERNAME_PATTERN
+from saaskit.validation import normalize_email, password_weakness
+from saaskit.web.types import Timestamp
+
+
+class RegisterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr = Field(max_length=EMAIL_MAX)
+    username: str = Field(pattern=USERNAME_PATTERN, examples=["ada_l"])
+    password: str = Field(max_length=PASSWORD_MAX, examples=["correct horse 9"])
+    full_name: str | None = Field(None, max_length=FULL_NAME_MAX)
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return normalize_email(value)
+
+    @field_validator("password")
+    @classmethod
+    def _strong(cls, value: str) -> str:
+        if reason := password_weakness(value):
+            raise ValueError(reason)
+        return value
+
+
+class RefreshIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class Me(BaseModel):
+    id: int
+    email: str
+    username: str
+    full_name: str | None
+    is_active: bool
+    created_at: Timestamp
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class JWK(BaseModel):
+    kty: str
+    crv: str
+    x: str
+    kid: str
+    alg: str
+    use: str
+
+
+class JWKS(BaseModel):
+    keys: list[JWK]

@@ -1,0 +1,210 @@
+"""What the auth API does, on one database connection per call.
+
+Refresh tokens rotate: each use marks the presented token used and issues a new one in
+the same family. Presenting a used (or revoked) token again is reuse, the sign of a
+stolen token: the whole family is revoked, so the thief and the victim are both logged
+out of that login. The row lock (``FOR UPDATE``) makes two concurrent refreshes with
+the same token resolve as one rotation and one reuse.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from anyio import to_thread
+from arq.connections import ArqRedis
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from auth_service.auth.exceptions import already_taken, invalid_credentials, invalid_refresh_token
+from auth_service.auth.schemas import Me, RegisterIn, TokenPair
+from saaskit import queue
+from saaskit.db.schema import jobs, refresh_tokens, users
+from saaskit.logging import get_logger
+from saaskit.security.passwords import PasswordService
+from saaskit.security.tokens import AccessTokenIssuer, hash_refresh_token, new_refresh_token
+from saaskit.timeutil import utcnow
+
+log = get_logger(__name__)
+
+ME_COLUMNS = (
+    users.c.id, users.c.email, users.c.username, users.c.full_name, users.c.is_active,
+    users.c.created_at,
+)
+
+
+@dataclass(frozen=True)
+class TokenService:
+    issuer: AccessTokenIssuer
+    refresh_ttl: timedelta
+
+    async def _new_refresh(self, conn: AsyncConnection, user_id: int, family: uuid.UUID) -> str:
+        token = new_refresh_token()
+        await conn.execute(
+            insert(refresh_tokens).values(
+                user_id=user_id,
+                family_id=family,
+                token_hash=hash_refresh_token(token),
+                expires_at=utcnow() + self.refresh_ttl,
+            )
+        )
+        return token
+
+    def _pair(self, user_id: int, refresh_token: str) -> TokenPair:
+        return TokenPair(
+            access_token=self.issuer.issue(user_id),
+            refresh_token=refresh_token,
+            expires_in=self.issuer.ttl_seconds,
+        )
+
+    async def start_family(self, conn: AsyncConnection, user_id: int) -> TokenPair:
+        refresh = await self._new_refresh(conn, user_id, uuid.uuid4())
+        await conn.commit()
+        return self._pair(user_id, refresh)
+
+    async def rotate(self, conn: AsyncConnection, presented: str) -> TokenPair:
+        row = (
+            await conn.execute(
+                select(
+                    refresh_tokens.c.id, refresh_tokens.c.user_id, refresh_tokens.c.family_id,
+                    refresh_tokens.c.expires_at, refresh_tokens.c.used_at,
+                    refresh_tokens.c.revoked_at, users.c.is_active,
+                )
+                .join(users, users.c.id == refresh_tokens.c.user_id)
+                .where(refresh_tokens.c.token_hash == hash_refresh_token(presented))
+                .with_for_update(of=refresh_tokens)
+            )
+        ).one_or_none()
+        if row is None:
+            raise invalid_refresh_token()
+        if row.used_at is not None or row.revoked_at is not None:
+            if row.revoked_at is None:
+                log.warning("refresh token reuse; revoking family", family=str(row.family_id))
+            await revoke_family(conn, row.family_id)
+            await conn.commit()
+            raise invalid_refresh_token()
+        if row.expires_at <= utcnow() or not row.is_active:
+            raise invalid_refresh_token()
+        await conn.execute(
+            update(refresh_tokens).where(refresh_tokens.c.id == row.id).values(used_at=func.now())
+        )
+        refresh = await self._new_refresh(conn, row.user_id, row.family_id)
+        await conn.commit()
+        return self._pair(row.user_id, refresh)
+
+
+async def revoke_family(conn: AsyncConnection, family_id: uuid.UUID) -> None:
+    await conn.execute(
+        update(refresh_tokens)
+        .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )
+
+
+async def register(
+    conn: AsyncConnection, data: RegisterIn, passwords: PasswordService, pool: ArqRedis
+) -> Me:
+    taken = (
+        await conn.execute(
+            select(
+                func.bool_or(func.lower(users.c.email) == data.email),
+                func.bool_or(func.lower(users.c.username) == data.username.lower()),
+            ).where(
+                or_(
+                    func.lower(users.c.email) == data.email,
+                    func.lower(users.c.username) == data.username.lower(),
+                )
+            )
+        )
+    ).one()
+    if taken[0]:
+        raise already_taken("email")
+    if taken[1]:
+        raise already_taken("username")
+    password_hash = await to_thread.run_sync(passwords.hash, data.password)
+    try:
+        user = (
+            await conn.execute(
+                insert(users)
+                .values(
+                    email=data.email,
+                    username=data.username,
+                    full_name=data.full_name,
+                    password_hash=password_hash,
+                )
+                .returning(*ME_COLUMNS)
+            )
+        ).one()
+    except IntegrityError as exc:
+        # Lost a race with a concurrent registration of the same name.
+        await conn.rollback()
+        field = "email" if "email" in str(exc.orig) else "username"
+        raise already_taken(field) from None
+    job_id = (
+        await conn.execute(
+            pg_insert(jobs)
+            .values(owner_id=user.id, type="welcome_email", payload={"user_id": user.id})
+            .returning(jobs.c.id)
+        )
+    ).scalar_one()
+    await conn.commit()
+    await queue_welcome_email(pool, job_id)
+    return Me.model_validate(user._mapping)
+
+
+async def queue_welcome_email(pool: ArqRedis, job_id: int) -> None:
+    """Best effort: the user exists whatever Redis says. A job left ``queued`` because
+    Redis was down is queued again by the worker's periodic sweep."""
+    try:
+        await queue.enqueue(pool, queue.WELCOME_EMAIL, job_id)
+    except Exception as exc:  # noqa: BLE001 - the registration itself has succeeded
+        log.warning("welcome email not queued; the sweep will retry", job_id=job_id, error=str(exc))
+
+
+async def authenticate(
+    conn: AsyncConnection, login: str, password: str, passwords: PasswordService
+) -> int:
+    login = login.strip()
+    row = (
+        await conn.execute(
+            select(users.c.id, users.c.password_hash, users.c.is_active).where(
+                or_(
+                    func.lower(users.c.username) == login.lower(),
+                    func.lower(users.c.email) == login.lower(),
+                )
+            )
+        )
+    ).first()
+    stored = row.password_hash if row else None
+    ok = await to_thread.run_sync(passwords.verify_or_dummy, stored, password)
+    if not ok or row is None or not row.is_active:
+        raise invalid_credentials()
+    if passwords.needs_rehash(row.password_hash):
+        new_hash = await to_thread.run_sync(passwords.hash, password)
+        await conn.execute(update(users).where(users.c.id == row.id).values(password_hash=new_hash))
+    return row.id
+
+
+async def logout(conn: AsyncConnection, user_id: int, presented: str) -> None:
+    """Revoke the family of a refresh token of the caller's; anything else is a no-op,
+    so the answer says nothing about other people's tokens."""
+    family = (
+        await conn.execute(
+            select(refresh_tokens.c.family_id).where(
+                refresh_tokens.c.token_hash == hash_refresh_token(presented),
+                refresh_tokens.c.user_id == user_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if family is not None:
+        await revoke_family(conn, family)
+        await conn.commit()
+
+
+async def get_me(conn: AsyncConnection, user_id: int) -> Me | None:
+    row = (await conn.execute(select(*ME_COLUMNS).where(users.c.id == user_id))).one_or_none()
+    return Me.model_validate(row._mapping) if row else None

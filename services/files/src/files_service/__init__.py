@@ -1,0 +1,1 @@
+"""Files service (FastAPI): streaming uploads to local disk or S3."""

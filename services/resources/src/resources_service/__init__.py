@@ -1,0 +1,1 @@
+"""Resources service (FastAPI): users, posts, comments, overview, jobs."""

@@ -1,0 +1,1 @@
+"""Background worker (arq): file processing, emails, exports, cleanup."""

@@ -1,0 +1,32 @@
+"""``devstack``: the embedded development stack's command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from devstack import stack
+from saaskit.security.keys import ensure_key_dir
+
+app = typer.Typer(help="The embedded development stack.", no_args_is_help=True)
+
+ROOT = Path.cwd()
+DATA = Path(".data")
+
+
+@app.command()
+def up(data_dir: Path = typer.Option(DATA, help="Where data lives (ignored by git).")) -> None:
+    """Start PostgreSQL, Redis and every service of the Procfile; Ctrl-C stops all."""
+    raise typer.Exit(stack.up(ROOT, data_dir.resolve()))
+
+
+@app.command()
+def keys(directory: Path = typer.Option(DATA / "keys", help="Key directory.")) -> None:
+    """Create a development signing key if the directory has none."""
+    ensure_key_dir(directory)
+    typer.echo(f"signing keys in {directory}")
+
+
+if __name__ == "__main__":
+    app()
