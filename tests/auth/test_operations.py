@@ -1,0 +1,70 @@
+"""Health, readiness, metrics, docs, and behaviour when a dependency is down."""
+
+import time
+
+import httpx
+
+from auth_service.main import create_app
+from saaskit.settings import Settings
+from tests.support.ports import free_port
+from tests.support.servers import threaded_server
+
+
+def test_health_ready_docs(auth_url):
+    assert httpx.get(f"{auth_url}/healthz").json() == {"status": "ok"}
+    ready = httpx.get(f"{auth_url}/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+    assert httpx.get(f"{auth_url}/docs").status_code == 200
+    paths = httpx.get(f"{auth_url}/openapi.json").json()["paths"]
+    assert {"/auth/register", "/auth/token", "/auth/refresh", "/auth/logout", "/auth/me",
+            "/.well-known/jwks.json"} <= set(paths)
+
+
+def test_metrics_use_route_templates_and_contract_labels(auth_url):
+    httpx.get(f"{auth_url}/healthz")
+    httpx.get(f"{auth_url}/no/such/path")
+    text = httpx.get(f"{auth_url}/metrics").text
+    assert ('http_requests_total{framework="fastapi",method="GET",route="/healthz",'
+            'service="auth",status="200"}') in text
+    assert 'route="unmatched"' in text and "/no/such/path" not in text
+    assert 'http_request_duration_seconds_bucket{framework="fastapi",le="0.005",method="GET",route="/healthz",service="auth"}' in text
+    assert 'http_requests_in_progress{framework="fastapi",service="auth"}' in text
+    assert "process_cpu_seconds_total" in text and "process_resident_memory_bytes" in text
+
+
+def test_unknown_route_is_a_problem(auth_url):
+    response = httpx.get(f"{auth_url}/nope")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_database_down_gives_503_quickly_not_a_hang(settings):
+    dead = Settings(**{
+        **settings.model_dump(),
+        "database_url": f"postgresql://postgres@127.0.0.1:{free_port()}/app",
+        "database_connect_timeout": 1.0,
+    })
+    with threaded_server(create_app(dead)) as url:
+        started = time.monotonic()
+        response = httpx.post(f"{url}/auth/token", data={"username": "ada", "password": "x1234567"}, timeout=10)
+        elapsed = time.monotonic() - started
+        ready = httpx.get(f"{url}/readyz", timeout=10)
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "retry-after" in response.headers
+    assert "Traceback" not in response.text and "asyncpg" not in response.text
+    assert elapsed < 5
+    assert ready.status_code == 503 and ready.json()["checks"]["database"].startswith("failed")
+    assert ready.json()["checks"]["redis"] == "ok"
+
+
+def test_redis_down_does_not_lose_a_registration(settings):
+    dead = Settings(**{**settings.model_dump(), "redis_url": f"redis://127.0.0.1:{free_port()}/0"})
+    with threaded_server(create_app(dead)) as url:
+        response = httpx.post(f"{url}/auth/register", json={
+            "email": "r@example.com", "username": "redis_down", "password": "correct horse 9",
+        }, timeout=10)
+        ready = httpx.get(f"{url}/readyz", timeout=10)
+    assert response.status_code == 201
+    assert ready.status_code == 503 and ready.json()["checks"]["redis"].startswith("failed")

@@ -1,0 +1,106 @@
+"""Test session: real PostgreSQL and real Redis, started here from the wheels.
+
+- ``pg``/``redis_server``: one throwaway server each per session, on free loopback ports.
+- ``database_url``: a fresh database per test, copied from a migrated template
+  (``CREATE DATABASE ... TEMPLATE``), so every test starts from the same empty schema.
+- ``redis_url``: Redis flushed before each test.
+- ``settings``: a ``Settings`` for services under test (cheap argon2 parameters).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from devstack.postgres import EmbeddedPostgres
+from devstack.redis import EmbeddedRedis
+from saaskit.db.migrate import upgrade
+from saaskit.security.keys import ensure_key_dir
+from saaskit.settings import Settings
+from tests.support.ports import free_port
+from tests.support.servers import threaded_server
+
+TEMPLATE = "app_template"
+
+
+@pytest.fixture(scope="session")
+def pg(tmp_path_factory) -> Iterator[EmbeddedPostgres]:
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres"), free_port(), durable=False)
+    server.start(server.data_dir / "postgres.log")
+    server.create_database(TEMPLATE)
+    upgrade(server.url(TEMPLATE))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> Iterator[EmbeddedRedis]:
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), free_port(), durable=False)
+    server.start(server.data_dir / "redis.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def database_url(pg: EmbeddedPostgres) -> Iterator[str]:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    url = pg.create_database(name, template=TEMPLATE)
+    yield url
+    pg.drop_database(name)
+
+
+@pytest.fixture
+def redis_url(redis_server: EmbeddedRedis) -> str:
+    redis.Redis.from_url(redis_server.url()).flushall()
+    return redis_server.url()
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory) -> Path:
+    return ensure_key_dir(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture
+def storage_dir(tmp_path) -> Path:
+    path = tmp_path / "storage"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def auth_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def settings(database_url, redis_url, keys_dir, storage_dir, auth_port) -> Settings:
+    return Settings(
+        environment="test",
+        secret_key="test-secret-key",
+        database_url=database_url,
+        redis_url=redis_url,
+        database_pool_size=5,
+        jwt_keys_dir=keys_dir,
+        jwt_issuer="http://testserver",
+        jwks_url=f"http://127.0.0.1:{auth_port}/.well-known/jwks.json",
+        jwks_min_refresh_seconds=0,
+        storage_local_dir=storage_dir,
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        argon2_parallelism=1,
+        log_json=False,
+        log_level="WARNING",
+    )
+
+
+@pytest.fixture
+def auth_url(settings: Settings, auth_port: int) -> Iterator[str]:
+    """The auth service, served over real HTTP on ``auth_port``."""
+    from auth_service.main import create_app
+
+    with threaded_server(create_app(settings), port=auth_port) as url:
+        yield url
