@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     smtp_starttls: bool = False
 
+    # Worker.
+    worker_metrics_port: int = Field(9102, ge=0, le=65535)
+    worker_concurrency: int = Field(10, ge=1)
+
     # Observability.
     otel_exporter_otlp_endpoint: str = Field(
         "",

@@ -8,6 +8,14 @@ from saaskit.db.schema import metadata
 config = context.config
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    # The database also holds Django's own tables (staff auth, sessions, admin log),
+    # which Django's migrations own: autogenerate must not propose dropping them.
+    if type_ == "table" and reflected and compare_to is None:
+        return False
+    return True
+
+
 def run_migrations_online() -> None:
     connectable = engine_from_config(
         config.get_section(config.config_ini_section, {}),
@@ -15,7 +23,12 @@ def run_migrations_online() -> None:
         poolclass=pool.NullPool,
     )
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata, compare_type=True)
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            compare_type=True,
+            include_object=include_object,
+        )
         with context.begin_transaction():
             context.run_migrations()
 
