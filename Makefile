@@ -2,17 +2,16 @@
 SHELL := /bin/bash
 UV_VERSION := 0.13.8
 PYTHON ?= python3
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv is run as a module of the system Python, so it works wherever pip put it.
+UV := $(PYTHON) -m uv
 VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: install up test lint migrate keys clean
 
-$(UV):
-	$(PYTHON) -m pip install --quiet --user "uv==$(UV_VERSION)" || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
-
 # Installs exactly what uv.lock pins, for every package of the workspace.
-install: $(UV)
+install:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
 	$(UV) sync --all-packages --frozen --python 3.11
 
 up: install
