@@ -68,3 +68,41 @@ def test_redis_down_does_not_lose_a_registration(settings):
         ready = httpx.get(f"{url}/readyz", timeout=10)
     assert response.status_code == 201
     assert ready.status_code == 503 and ready.json()["checks"]["redis"].startswith("failed")
+
+
+def test_the_real_process_serves_and_stops_gracefully_on_sigterm(settings, tmp_path):
+    """As in Kubernetes: configured by environment variables alone, stops on SIGTERM."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.support.servers import wait_http
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "APP_ENVIRONMENT": "test",
+        "APP_SECRET_KEY": "test-secret-key",
+        "APP_DATABASE_URL": settings.database_url,
+        "APP_REDIS_URL": settings.redis_url,
+        "APP_JWT_KEYS_DIR": str(settings.jwt_keys_dir),
+        "APP_LOG_JSON": "true",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "auth_service.main:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port)],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", 30, proc)
+        assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    # uvicorn shuts down gracefully, then re-raises the signal (exit status -15).
+    assert proc.returncode in (0, -signal.SIGTERM)
+    lines = [line for line in output.decode().splitlines() if line.startswith("{")]
+    assert any('"service stopped"' in line for line in lines), output.decode()[-2000:]
