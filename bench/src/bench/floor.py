@@ -1,0 +1,151 @@
+"""The "floor": the same work as the resources service's hot reads, with no framework.
+
+Starlette routing, an asyncpg pool, the token verified exactly as the services do it
+(PyJWT, EdDSA, keys from the auth service's JWKS, via ``saaskit.security``), hand-written
+SQL, orjson out. No ORM, no validation layer, no middleware. It is the benchmark's
+reference column: what Python itself costs on this machine for the same request.
+
+    uvicorn bench.floor:create_app --factory --workers 2 --loop uvloop --http httptools
+
+Configured like every service, from ``APP_*`` variables (database URL and pool size,
+JWKS URL, issuer, audience).
+"""
+
+from __future__ import annotations
+
+import asyncpg
+import orjson
+from saaskit.db.urls import libpq_url
+from saaskit.metrics import render_metrics
+from saaskit.problems import PROBLEM_JSON, problem
+from saaskit.security.jwks_client import JWKSCache
+from saaskit.security.tokens import AccessTokenVerifier, InvalidToken
+from saaskit.settings import Settings, get_settings
+from saaskit.timeutil import rfc3339
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+USER_SQL = "SELECT id, username, full_name, created_at FROM users WHERE id = $1"
+POSTS_SQL = """
+SELECT p.id, p.author_id, p.title, p.body, p.comment_count, p.created_at, p.updated_at,
+       c.id AS c_id, c.author_id AS c_author_id, c.body AS c_body, c.created_at AS c_created_at
+FROM (SELECT * FROM posts WHERE author_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2) p
+LEFT JOIN LATERAL (
+    SELECT id, author_id, body, created_at FROM comments WHERE post_id = p.id
+    ORDER BY created_at DESC, id DESC LIMIT $3
+) c ON true
+ORDER BY p.created_at DESC, p.id DESC, c.created_at DESC, c.id DESC
+"""
+
+
+def _json(body: object, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+def _problem(status: int, detail: str) -> Response:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(orjson.dumps(problem(status, detail)), status_code=status,
+                    media_type=PROBLEM_JSON, headers=headers)
+
+
+def _user(row) -> dict:
+    return {"id": row["id"], "username": row["username"], "full_name": row["full_name"],
+            "created_at": rfc3339(row["created_at"])}
+
+
+def _int_param(request: Request, name: str, default: int, maximum: int) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= maximum else None
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    verifier = AccessTokenVerifier(lambda _kid: None, settings.jwt_issuer, settings.jwt_audience)
+    jwks = JWKSCache(settings.jwks_url, settings.jwks_min_refresh_seconds)
+    pool: asyncpg.Pool | None = None
+
+    async def authenticated(request: Request) -> bool:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return False
+        try:
+            kid = verifier.kid_of(token)
+            key = jwks.get(kid) or await jwks.get_or_refresh(kid)
+            if key is None:
+                return False
+            verifier.verify_with_key(token, key)
+        except InvalidToken:
+            return False
+        return True
+
+    async def user(request: Request) -> Response:
+        if not await authenticated(request):
+            return _problem(401, "missing or invalid access token")
+        async with pool.acquire() as conn:
+            row = await conn.fetchrow(USER_SQL, request.path_params["id"])
+        return _json(_user(row)) if row else _problem(404, "user not found")
+
+    async def overview(request: Request) -> Response:
+        if not await authenticated(request):
+            return _problem(401, "missing or invalid access token")
+        posts_limit = _int_param(request, "posts_limit", 10, 50)
+        comments_limit = _int_param(request, "comments_limit", 5, 20)
+        if posts_limit is None or comments_limit is None:
+            return _problem(422, "the request is not valid")
+        user_id = request.path_params["id"]
+        async with pool.acquire() as conn:
+            row = await conn.fetchrow(USER_SQL, user_id)
+            rows = await conn.fetch(POSTS_SQL, user_id, posts_limit, comments_limit) if row else []
+        if row is None:
+            return _problem(404, "user not found")
+        posts: dict[int, dict] = {}
+        for r in rows:
+            post = posts.get(r["id"])
+            if post is None:
+                post = posts[r["id"]] = {
+                    "id": r["id"], "author_id": r["author_id"], "title": r["title"],
+                    "body": r["body"], "comment_count": r["comment_count"],
+                    "created_at": rfc3339(r["created_at"]), "updated_at": rfc3339(r["updated_at"]),
+                    "comments": [],
+                }
+            if r["c_id"] is not None:
+                post["comments"].append({
+                    "id": r["c_id"], "post_id": r["id"], "author_id": r["c_author_id"],
+                    "body": r["c_body"], "created_at": rfc3339(r["c_created_at"]),
+                })
+        return _json({"user": _user(row), "posts": list(posts.values())})
+
+    async def healthz(_: Request) -> Response:
+        return _json({"status": "ok"})
+
+    async def metrics(_: Request) -> Response:
+        body, content_type = render_metrics()
+        return Response(body, media_type=content_type)
+
+    async def lifespan(_app: Starlette):
+        nonlocal pool
+        size = settings.database_pool_size
+        pool = await asyncpg.create_pool(
+            libpq_url(settings.database_url), min_size=size, max_size=size,
+            timeout=settings.database_connect_timeout,
+        )
+        try:
+            await jwks.refresh()
+        except Exception:  # noqa: BLE001, S110 - the issuer may start later; refetched on demand
+            pass
+        yield
+        await pool.close()
+
+    return Starlette(
+        routes=[
+            Route("/users/{id:int}", user),
+            Route("/users/{id:int}/overview", overview),
+            Route("/healthz", healthz),
+            Route("/metrics", metrics),
+        ],
+        lifespan=lifespan,
+    )
