@@ -96,6 +96,22 @@ class Settings(BaseSettings):
     # Worker.
     worker_metrics_port: int = Field(9102, ge=0, le=65535)
     worker_concurrency: int = Field(10, ge=1)
+    # A job running longer is cancelled; arq re-runs a job whose worker died once its
+    # lock (this timeout + 10 s) expires.
+    worker_job_timeout_seconds: int = Field(300, ge=1)
+    worker_max_tries: int = Field(5, ge=1)
+    # Transient failures retry after backoff * 2**(try-1) seconds.
+    worker_retry_backoff_seconds: float = Field(2.0, ge=0)
+    # On SIGTERM, running jobs get this long to finish before they are cancelled.
+    worker_shutdown_grace_seconds: int = Field(20, ge=0)
+    # Rows still `queued` after this long (Redis was down at enqueue) are queued again.
+    worker_requeue_after_seconds: int = Field(60, ge=1)
+    worker_sweep_interval_seconds: int = Field(30, ge=1)
+    worker_cleanup_interval_seconds: int = Field(600, ge=1)
+    # Uploads still `pending` after this long are deleted with their objects.
+    pending_upload_ttl_seconds: int = Field(86_400, ge=1)
+    thumbnail_size_px: int = Field(256, ge=16, le=2048)
+    smtp_timeout_seconds: float = Field(10.0, gt=0)
 
     # Observability.
     otel_exporter_otlp_endpoint: str = Field(

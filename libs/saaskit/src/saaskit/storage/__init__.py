@@ -1,0 +1,53 @@
+"""Object storage behind one small interface, two backends.
+
+Synchronous core (Django, worker threads)::
+
+    storage = build_storage(settings)      # LocalStorage or S3Storage
+    key = new_key("uploads")               # "uploads/<uuid hex>", never from user input
+    size = storage.write(key, chunks)      # iterable of bytes; all or nothing
+    size = storage.write_file(key, fileobj)
+    for chunk in storage.open(key): ...    # ObjectNotFound raised before the first chunk
+    storage.exists(key); storage.delete(key)
+    url = storage.presigned_get_url(key, filename=..., content_type=...)  # S3; None locally
+
+asyncio (FastAPI, the worker): ``AsyncStorage(storage)`` has the same methods as
+coroutines, and ``write`` takes an async iterable. Failures of the backend raise
+``StorageUnavailable`` (answer 503).
+"""
+
+from __future__ import annotations
+
+from saaskit.settings import Settings
+from saaskit.storage.aio import AsyncStorage
+from saaskit.storage.base import (
+    CHUNK_SIZE,
+    ObjectNotFound,
+    Storage,
+    StorageError,
+    StorageUnavailable,
+    file_chunks,
+    new_key,
+)
+from saaskit.storage.local import LocalStorage
+from saaskit.storage.s3 import S3Storage
+
+__all__ = [
+    "CHUNK_SIZE", "AsyncStorage", "LocalStorage", "ObjectNotFound", "S3Storage", "Storage",
+    "StorageError", "StorageUnavailable", "build_storage", "file_chunks", "new_key",
+]
+
+
+def build_storage(settings: Settings) -> Storage:
+    """The backend ``APP_STORAGE_BACKEND`` names. No network I/O here; call
+    ``S3Storage.ensure_bucket()`` at start-up if the bucket may be missing."""
+    if settings.storage_backend == "s3":
+        return S3Storage(
+            settings.s3_endpoint,
+            settings.s3_bucket,
+            settings.s3_access_key.get_secret_value(),
+            settings.s3_secret_key.get_secret_value(),
+            secure=settings.s3_secure,
+            region=settings.s3_region,
+            presign_seconds=settings.s3_presign_seconds,
+        )
+    return LocalStorage(settings.storage_local_dir)
