@@ -1,0 +1,1 @@
+"""API users and their refresh tokens: registration, login, tokens, /users/{id}."""

@@ -1,0 +1,37 @@
+from django.contrib import admin, messages
+
+from admin_service.accounts import services
+from admin_service.accounts.models import RefreshToken, User
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    list_display = ("id", "username", "email", "full_name", "is_active", "created_at")
+    list_filter = ("is_active", "created_at")
+    search_fields = ("username", "email", "full_name")
+    readonly_fields = ("password_hash", "created_at", "updated_at")
+    ordering = ("-created_at", "-id")
+    show_full_result_count = False  # COUNT(*) over millions of rows on every page is slow
+    actions = ("deactivate", "force_logout")
+
+    @admin.action(description="Deactivate the selected users (and log them out)")
+    def deactivate(self, request, queryset):
+        ids = list(queryset.values_list("id", flat=True))
+        count = services.deactivate(ids)
+        services.force_logout(ids)
+        self.message_user(request, f"{count} user(s) deactivated.", messages.SUCCESS)
+
+    @admin.action(description="Force logout: revoke every refresh token of the selected users")
+    def force_logout(self, request, queryset):
+        count = services.force_logout(list(queryset.values_list("id", flat=True)))
+        self.message_user(request, f"{count} refresh token(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(RefreshToken)
+class RefreshTokenAdmin(admin.ModelAdmin):
+    list_display = ("id", "user", "family_id", "created_at", "expires_at", "used_at", "revoked_at")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "family_id")
+    raw_id_fields = ("user",)
+    readonly_fields = ("token_hash",)
+    show_full_result_count = False

@@ -1,0 +1,41 @@
+"""The API's users and refresh tokens: Alembic-owned tables (``saaskit.db.schema``)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models.functions import Now
+from saaskit.db import schema
+
+
+class User(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    email = models.CharField(max_length=schema.EMAIL_MAX)
+    username = models.CharField(max_length=schema.USERNAME_MAX)
+    password_hash = models.TextField()
+    full_name = models.CharField(max_length=schema.FULL_NAME_MAX, null=True, blank=True)
+    is_active = models.BooleanField(db_default=True)
+    created_at = models.DateTimeField(db_default=Now())
+    updated_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        managed = False
+        db_table = "users"
+        verbose_name = "API user"
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class RefreshToken(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(User, models.DO_NOTHING, related_name="refresh_tokens")
+    family_id = models.UUIDField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(db_default=Now())
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        managed = False
+        db_table = "refresh_tokens"

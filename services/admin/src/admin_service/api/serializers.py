@@ -1,0 +1,108 @@
+"""Serializer building blocks that make DRF validate like the FastAPI (pydantic) side:
+unknown fields refused, strings never coerced from numbers, RFC 3339 timestamps,
+and input errors raised as 422 with their location (body, query or path)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from rest_framework import serializers
+from saaskit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, InvalidCursor
+from saaskit.timeutil import rfc3339
+
+from admin_service.api.exceptions import RequestInvalid
+
+BIGINT_MAX = 2**63 - 1  # ids are BIGINT
+
+
+class StrictSerializer(serializers.Serializer):
+    """A request body: a JSON object with known fields only (no mass assignment)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Extra inputs are not permitted"] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string, as given: no coercion from numbers, no whitespace trimming."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TimestampField(serializers.DateTimeField):
+    """RFC 3339, UTC, microseconds, ``Z``: the contract's one timestamp format."""
+
+    def to_representation(self, value):
+        return rfc3339(value)
+
+
+class CursorField(serializers.CharField):
+    def __init__(self, id_type: type = int, **kwargs: Any) -> None:
+        self.id_type = id_type
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 100)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Cursor:
+        try:
+            cursor = Cursor.decode(super().to_internal_value(data), id_type=self.id_type)
+        except InvalidCursor:
+            raise serializers.ValidationError("cursor is not valid") from None
+        if self.id_type is int and not 0 < cursor.id <= BIGINT_MAX:
+            raise serializers.ValidationError("cursor is not valid")
+        return cursor
+
+
+class PageQuery(serializers.Serializer):
+    """``?limit=`` and ``?cursor=`` of every list."""
+
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
+    cursor = CursorField()
+
+
+class FilePageQuery(PageQuery):
+    cursor = CursorField(id_type=uuid.UUID)
+
+
+def parse(serializer_class: type[serializers.Serializer], data: Any, location: str) -> dict:
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        raise RequestInvalid(serializer.errors, location)
+    return serializer.validated_data
+
+
+def parse_body(serializer_class: type[serializers.Serializer], request) -> dict:
+    return parse(serializer_class, request.data, "body")
+
+
+def parse_query(serializer_class: type[serializers.Serializer], request) -> dict:
+    return parse(serializer_class, request.query_params, "query")
+
+
+def parse_id(value: str, name: str = "id", id_type: type = int) -> Any:
+    """A path parameter, validated like FastAPI does (422, loc ["path", name])."""
+    try:
+        parsed = id_type(value)
+    except (TypeError, ValueError):
+        kind = "integer" if id_type is int else "UUID"
+        raise RequestInvalid({name: [f"Input should be a valid {kind}"]}, "path") from None
+    if id_type is int and parsed < 1:
+        raise RequestInvalid({name: ["Input should be greater than or equal to 1"]}, "path")
+    if id_type is int and parsed > BIGINT_MAX:
+        raise RequestInvalid(
+            {name: [f"Input should be less than or equal to {BIGINT_MAX}"]}, "path"
+        )
+    return parsed

@@ -1,0 +1,1 @@
+"""Posts and comments, and the user overview."""

@@ -1,0 +1,183 @@
+"""Posts, comments, and GET /users/{id}/overview."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from saaskit.db import schema
+
+from admin_service.accounts.apis import UserPublicOutput
+from admin_service.api.pagination import page_body
+from admin_service.api.serializers import (
+    PageQuery,
+    StrictCharField,
+    StrictSerializer,
+    TimestampField,
+    parse_body,
+    parse_id,
+    parse_query,
+)
+from admin_service.content import selectors, services
+
+
+class PostOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    author_id = serializers.IntegerField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    comment_count = serializers.IntegerField()
+    created_at = TimestampField()
+    updated_at = TimestampField()
+
+
+class CommentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    post_id = serializers.IntegerField()
+    author_id = serializers.IntegerField()
+    body = serializers.CharField()
+    created_at = TimestampField()
+
+
+class PostPage(serializers.Serializer):
+    items = PostOutput(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+class CommentPage(serializers.Serializer):
+    items = CommentOutput(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+class OverviewPostOutput(PostOutput):
+    comments = CommentOutput(many=True, source="newest_comments")
+
+
+class OverviewOutput(serializers.Serializer):
+    user = UserPublicOutput()
+    posts = OverviewPostOutput(many=True)
+
+
+class PostListCreateApi(APIView):
+    class FilterSerializer(PageQuery):
+        author_id = serializers.IntegerField(required=False, min_value=1)
+        q = serializers.CharField(
+            required=False, max_length=schema.SEARCH_MAX, trim_whitespace=False
+        )
+
+    class InputSerializer(StrictSerializer):
+        title = StrictCharField(min_length=1, max_length=schema.TITLE_MAX)
+        body = StrictCharField(
+            max_length=schema.POST_BODY_MAX, allow_blank=True, required=False, default=""
+        )
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses={200: PostPage, 422: None},
+        operation_id="list_posts",
+    )
+    def get(self, request):
+        query = parse_query(self.FilterSerializer, request)
+        items, cursor = selectors.list_posts(
+            limit=query["limit"],
+            cursor=query.get("cursor"),
+            author_id=query.get("author_id"),
+            q=query.get("q"),
+        )
+        return Response(page_body(PostOutput(items, many=True).data, cursor))
+
+    @extend_schema(
+        request=InputSerializer, responses={201: PostOutput, 422: None}, operation_id="create_post"
+    )
+    def post(self, request):
+        data = parse_body(self.InputSerializer, request)
+        post = services.create_post(
+            author_id=request.user.id, title=data["title"], body=data["body"]
+        )
+        return Response(
+            PostOutput(post).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": f"/posts/{post.id}"},
+        )
+
+
+class PostDetailApi(APIView):
+    class UpdateSerializer(StrictSerializer):
+        title = StrictCharField(min_length=1, max_length=schema.TITLE_MAX, required=False)
+        body = StrictCharField(max_length=schema.POST_BODY_MAX, allow_blank=True, required=False)
+
+    @extend_schema(responses={200: PostOutput, 404: None}, operation_id="get_post")
+    def get(self, request, id):
+        return Response(PostOutput(selectors.get_post(parse_id(id))).data)
+
+    @extend_schema(
+        request=UpdateSerializer,
+        responses={200: PostOutput, 404: None, 422: None},
+        operation_id="update_post",
+    )
+    def patch(self, request, id):
+        post_id = parse_id(id)
+        changes = parse_body(self.UpdateSerializer, request)
+        post = services.update_post(post_id, author_id=request.user.id, changes=dict(changes))
+        return Response(PostOutput(post).data)
+
+    @extend_schema(responses={204: None, 404: None}, operation_id="delete_post")
+    def delete(self, request, id):
+        services.delete_post(parse_id(id), author_id=request.user.id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PostCommentsApi(APIView):
+    class InputSerializer(StrictSerializer):
+        body = StrictCharField(min_length=1, max_length=schema.COMMENT_BODY_MAX)
+
+    @extend_schema(
+        parameters=[PageQuery],
+        responses={200: CommentPage, 404: None, 422: None},
+        operation_id="list_comments",
+    )
+    def get(self, request, id):
+        post_id = parse_id(id)
+        query = parse_query(PageQuery, request)
+        items, cursor = selectors.list_comments(
+            post_id, limit=query["limit"], cursor=query.get("cursor")
+        )
+        return Response(page_body(CommentOutput(items, many=True).data, cursor))
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: CommentOutput, 404: None, 422: None},
+        operation_id="create_comment",
+    )
+    def post(self, request, id):
+        post_id = parse_id(id)
+        data = parse_body(self.InputSerializer, request)
+        comment = services.create_comment(post_id, author_id=request.user.id, body=data["body"])
+        return Response(CommentOutput(comment).data, status=status.HTTP_201_CREATED)
+
+
+class CommentDetailApi(APIView):
+    @extend_schema(responses={204: None, 404: None}, operation_id="delete_comment")
+    def delete(self, request, id):
+        services.delete_comment(parse_id(id), user_id=request.user.id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserOverviewApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        posts_limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
+        comments_limit = serializers.IntegerField(min_value=1, max_value=20, default=5)
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses={200: OverviewOutput, 404: None, 422: None},
+        operation_id="user_overview",
+    )
+    def get(self, request, id):
+        user_id = parse_id(id)
+        query = parse_query(self.FilterSerializer, request)
+        user = selectors.overview(
+            user_id, posts_limit=query["posts_limit"], comments_limit=query["comments_limit"]
+        )
+        return Response(OverviewOutput({"user": user, "posts": user.newest_posts}).data)

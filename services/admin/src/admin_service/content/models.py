@@ -1,0 +1,41 @@
+"""Posts and comments: Alembic-owned tables (``saaskit.db.schema``)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models.functions import Now
+from saaskit.db import schema
+
+from admin_service.accounts.models import User
+
+
+class Post(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    author = models.ForeignKey(User, models.DO_NOTHING, related_name="posts")
+    title = models.CharField(max_length=schema.TITLE_MAX)
+    body = models.TextField(db_default="", blank=True)
+    comment_count = models.IntegerField(db_default=0)
+    created_at = models.DateTimeField(db_default=Now())
+    updated_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        managed = False
+        db_table = "posts"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Comment(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    post = models.ForeignKey(Post, models.DO_NOTHING, related_name="comments")
+    author = models.ForeignKey(User, models.DO_NOTHING, related_name="comments")
+    body = models.TextField()
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        managed = False
+        db_table = "comments"
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on post {self.post_id}"

@@ -1,0 +1,1 @@
+"""File uploads and downloads (the same storage as the FastAPI files service)."""

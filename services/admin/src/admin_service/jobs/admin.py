@@ -1,0 +1,46 @@
+import redis
+from django.contrib import admin, messages
+
+from admin_service.jobs import services
+from admin_service.jobs.models import EmailOutbox, Job
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "type",
+        "status",
+        "owner",
+        "attempts",
+        "created_at",
+        "finished_at",
+        "error",
+    )
+    list_filter = ("status", "type")
+    list_select_related = ("owner",)
+    search_fields = ("owner__username", "error")
+    raw_id_fields = ("owner",)
+    readonly_fields = ("created_at", "started_at", "finished_at", "attempts")
+    show_full_result_count = False
+    actions = ("retry",)
+
+    @admin.action(description="Retry: queue the selected jobs again")
+    def retry(self, request, queryset):
+        try:
+            queued = sum(services.requeue(job) for job in queryset)
+        except redis.exceptions.RedisError:
+            self.message_user(
+                request, "The queue is unavailable; try again shortly.", messages.ERROR
+            )
+            return
+        self.message_user(request, f"{queued} job(s) queued again.", messages.SUCCESS)
+
+
+@admin.register(EmailOutbox)
+class EmailOutboxAdmin(admin.ModelAdmin):
+    list_display = ("id", "to_address", "subject", "created_at", "sent_at")
+    search_fields = ("to_address", "subject")
+    raw_id_fields = ("job",)
+    readonly_fields = ("created_at",)
+    show_full_result_count = False

@@ -1,0 +1,47 @@
+"""Process-wide objects built once from the settings: keys, token issuer and verifier,
+password hasher, the Redis client of the job queue."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import redis
+from django.conf import settings
+from saaskit.security.keys import KeySet
+from saaskit.security.passwords import PasswordService
+from saaskit.security.tokens import AccessTokenIssuer, AccessTokenVerifier, local_lookup
+from saaskit.settings import Settings
+
+
+def app_settings() -> Settings:
+    return settings.APP
+
+
+@cache
+def keys() -> KeySet:
+    return KeySet.from_dir(app_settings().jwt_keys_dir)
+
+
+@cache
+def token_issuer() -> AccessTokenIssuer:
+    s = app_settings()
+    return AccessTokenIssuer(keys(), s.jwt_issuer, s.jwt_audience, s.access_token_ttl_seconds)
+
+
+@cache
+def token_verifier() -> AccessTokenVerifier:
+    s = app_settings()
+    return AccessTokenVerifier(local_lookup(keys()), issuer=s.jwt_issuer, audience=s.jwt_audience)
+
+
+@cache
+def passwords() -> PasswordService:
+    return PasswordService.from_settings(app_settings())
+
+
+@cache
+def redis_client() -> redis.Redis:
+    s = app_settings()
+    return redis.Redis.from_url(
+        s.redis_url, socket_connect_timeout=s.redis_timeout, socket_timeout=s.redis_timeout
+    )

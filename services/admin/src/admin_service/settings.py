@@ -1,0 +1,153 @@
+"""Django settings, all derived from ``saaskit.settings.Settings`` (env vars ``APP_*``),
+so the Django service reads exactly the configuration the FastAPI services read."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from saaskit.db.urls import libpq_url
+from saaskit.logging import configure_logging
+from saaskit.settings import get_settings
+from sqlalchemy.engine import make_url
+
+APP = get_settings()
+
+SECRET_KEY = APP.secret_key.get_secret_value()
+DEBUG = False
+ALLOWED_HOSTS = [h for h in os.environ.get("APP_ALLOWED_HOSTS", "*").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "admin_service.api",
+    "admin_service.accounts",
+    "admin_service.content",
+    "admin_service.files",
+    "admin_service.jobs",
+    "admin_service.operations",
+]
+# The API's tables belong to Alembic: these apps have unmanaged models and no migrations.
+MIGRATION_MODULES = {
+    label: None for label in ("api", "accounts", "content", "files", "jobs", "operations")
+}
+
+MIDDLEWARE = [
+    "admin_service.api.middleware.RequestMetricsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+ROOT_URLCONF = "admin_service.urls"
+WSGI_APPLICATION = "admin_service.wsgi.application"
+APPEND_SLASH = False  # the API's paths have no trailing slash; never redirect a POST
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+
+def _database() -> dict:
+    url = make_url(libpq_url(APP.database_url))
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": url.database,
+        "USER": url.username or "",
+        "PASSWORD": url.password or "",
+        "HOST": url.host or "",
+        "PORT": str(url.port or ""),
+        # With a pool, connections go back to the pool at the end of each request.
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {
+            "connect_timeout": max(2, round(APP.database_connect_timeout)),
+            "application_name": "admin",
+            "options": f"-c statement_timeout={APP.database_statement_timeout_ms}",
+            "pool": {
+                "min_size": 1,
+                "max_size": APP.database_pool_size,
+                # A request waits at most this long for a connection, then gets 503.
+                "timeout": APP.database_connect_timeout,
+                "reconnect_timeout": 5.0,
+            },
+        },
+    }
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+USE_I18N = False
+
+STATIC_URL = "/static/"
+# Collected at build/start (`manage collectstatic`) into a configurable directory; with
+# none collected, whitenoise serves straight from the apps' static folders.
+STATIC_ROOT = os.environ.get("APP_STATIC_ROOT") or None
+WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Uploads stream through ``request`` untouched (the files API reads the raw body).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["admin_service.api.authentication.BearerAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["admin_service.api.renderers.ORJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "admin_service.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": [],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SaaS API (Django REST Framework)",
+    "DESCRIPTION": "The same public API as the FastAPI services, in Django REST Framework.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "",
+    "SECURITY": [{"BearerAuth": []}],
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "BearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        }
+    },
+}
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+configure_logging(APP.log_level, APP.log_json)
+LOGGING_CONFIG = None  # keep the structlog handlers configured above
+BASE_DIR = Path(__file__).resolve().parent
