@@ -3,6 +3,7 @@ so the Django service reads exactly the configuration the FastAPI services read.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -150,4 +151,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 configure_logging(APP.log_level, APP.log_json)
 LOGGING_CONFIG = None  # keep the structlog handlers configured above
+# Client errors (4xx) are answers, not incidents: only server errors are logged.
+logging.getLogger("django.request").setLevel(logging.ERROR)
 BASE_DIR = Path(__file__).resolve().parent

@@ -49,21 +49,29 @@ class TimestampField(serializers.DateTimeField):
         return rfc3339(value)
 
 
-class CursorField(serializers.CharField):
+class CursorField(serializers.Field):
+    """The opaque ``next_cursor`` of a previous page (``saaskit.pagination.Cursor``)."""
+
+    MAX_LENGTH = 100
+
     def __init__(self, id_type: type = int, **kwargs: Any) -> None:
         self.id_type = id_type
         kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 100)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> Cursor:
+        if not isinstance(data, str) or len(data) > self.MAX_LENGTH:
+            raise serializers.ValidationError("cursor is not valid")
         try:
-            cursor = Cursor.decode(super().to_internal_value(data), id_type=self.id_type)
+            cursor = Cursor.decode(data, id_type=self.id_type)
         except InvalidCursor:
             raise serializers.ValidationError("cursor is not valid") from None
         if self.id_type is int and not 0 < cursor.id <= BIGINT_MAX:
             raise serializers.ValidationError("cursor is not valid")
         return cursor
+
+    def to_representation(self, value: Cursor) -> str:
+        return value.encode()
 
 
 class PageQuery(serializers.Serializer):
