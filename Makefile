@@ -31,3 +31,8 @@ keys: install
 
 clean:
 	rm -rf .data .pytest_cache
+
+# GET /users/{id}: the resources service against the bare Starlette + asyncpg floor (ratio >= 0.5).
+.PHONY: bench-floor
+bench-floor: install
+	$(BIN)/python -m bench.ratio $(RATIO_ARGS)

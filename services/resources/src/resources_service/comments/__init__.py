@@ -1,0 +1,1 @@
+"""Comments under posts; ``posts.comment_count`` moves in the same transaction."""

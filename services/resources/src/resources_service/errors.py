@@ -1,0 +1,10 @@
+"""OpenAPI documentation of the problem+json answers every route may give."""
+
+PROBLEM = {"content": {"application/problem+json": {}}}
+
+PROBLEM_RESPONSES = {
+    401: {"description": "missing or invalid access token", **PROBLEM},
+    404: {"description": "not found (or somebody else's)", **PROBLEM},
+    422: {"description": "invalid input", **PROBLEM},
+    503: {"description": "a dependency is unavailable; retry after `Retry-After`", **PROBLEM},
+}

@@ -1,0 +1,1 @@
+"""Background jobs requested over the API (``export_posts``) and their status."""

@@ -1,0 +1,1 @@
+"""Posts: list (search, by author), create, read, edit and delete by the author."""

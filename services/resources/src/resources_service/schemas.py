@@ -1,0 +1,59 @@
+"""Response shapes of the resources API, for OpenAPI (see ``responses.py``)."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel
+from saaskit.web.types import OptionalTimestamp, Timestamp
+
+T = TypeVar("T")
+
+
+class UserPublic(BaseModel):
+    id: int
+    username: str
+    full_name: str | None
+    created_at: Timestamp
+
+
+class Post(BaseModel):
+    id: int
+    author_id: int
+    title: str
+    body: str
+    comment_count: int
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class Comment(BaseModel):
+    id: int
+    post_id: int
+    author_id: int
+    body: str
+    created_at: Timestamp
+
+
+class PostWithComments(Post):
+    comments: list[Comment]
+
+
+class Overview(BaseModel):
+    user: UserPublic
+    posts: list[PostWithComments]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+class Job(BaseModel):
+    id: int
+    type: Literal["export_posts", "welcome_email", "process_file"]
+    status: Literal["queued", "running", "succeeded", "failed"]
+    created_at: Timestamp
+    finished_at: OptionalTimestamp
+    result: dict[str, Any] | None
+    error: str | None
