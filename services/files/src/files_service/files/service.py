@@ -1,0 +1,113 @@
+"""What the files API does with the database, the storage and the queue.
+
+An upload stores the object first, then writes its ``files`` row and its
+``process_file`` job in one transaction; if anything fails after the object exists,
+the object is deleted again, so a failed upload leaves neither an object nor a row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import anyio
+from arq.connections import ArqRedis
+from saaskit import queue
+from saaskit.db.schema import files, jobs
+from saaskit.logging import get_logger
+from saaskit.pagination import Cursor
+from saaskit.storage import AsyncStorage, new_key
+from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from files_service.files.exceptions import file_not_found
+from files_service.files.upload import UploadStream
+
+log = get_logger(__name__)
+
+FILE_COLUMNS = (
+    files.c.id, files.c.filename, files.c.content_type, files.c.size, files.c.sha256,
+    files.c.status, files.c.created_at,
+)
+
+
+async def create(
+    engine: AsyncEngine, storage: AsyncStorage, pool: ArqRedis, owner_id: int,
+    upload: UploadStream, body,
+) -> dict[str, Any]:
+    file_id = uuid.uuid4()
+    key = new_key("uploads", file_id)
+    await storage.write(key, upload.file_chunks(body))
+    try:
+        async with engine.begin() as conn:
+            row = (await conn.execute(
+                insert(files).values(
+                    id=file_id, owner_id=owner_id, filename=upload.filename,
+                    content_type=upload.content_type, size=upload.size, storage_key=key,
+                    upload_sha256=upload.sha256,
+                ).returning(*FILE_COLUMNS)
+            )).one()
+            job_id = (await conn.execute(
+                insert(jobs).values(owner_id=owner_id, type=queue.PROCESS_FILE,
+                                    payload={"file_id": str(file_id)}).returning(jobs.c.id)
+            )).scalar_one()
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await storage.delete(key)
+        raise
+    await _queue_processing(pool, job_id)
+    return dict(row._mapping)
+
+
+async def _queue_processing(pool: ArqRedis, job_id: int) -> None:
+    """Best effort: the upload has succeeded whatever Redis says; a job left ``queued``
+    is queued again by the worker's periodic sweep."""
+    try:
+        await queue.enqueue(pool, queue.PROCESS_FILE, job_id)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("file processing not queued; the sweep will retry", job_id=job_id,
+                    error=type(exc).__name__)
+
+
+def parse_id(raw: str) -> uuid.UUID:
+    """A malformed id names no file: 404, like any id that is not the caller's."""
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise file_not_found() from None
+
+
+async def get(conn: AsyncConnection, owner_id: int, file_id: uuid.UUID, *extra) -> Any:
+    row = (await conn.execute(
+        select(*FILE_COLUMNS, *extra).where(files.c.id == file_id, files.c.owner_id == owner_id)
+    )).one_or_none()
+    if row is None:
+        raise file_not_found()
+    return row
+
+
+async def list_page(
+    conn: AsyncConnection, owner_id: int, limit: int, cursor: Cursor | None
+) -> list[Any]:
+    """Up to ``limit + 1`` rows, newest first (the extra row says a next page exists)."""
+    query = select(*FILE_COLUMNS).where(files.c.owner_id == owner_id)
+    if cursor is not None:
+        query = query.where(tuple_(files.c.created_at, files.c.id) < (cursor.created_at, cursor.id))
+    query = query.order_by(files.c.created_at.desc(), files.c.id.desc()).limit(limit + 1)
+    return list((await conn.execute(query)).all())
+
+
+async def remove(
+    engine: AsyncEngine, storage: AsyncStorage, owner_id: int, file_id: uuid.UUID
+) -> None:
+    """The row goes only if its objects could be deleted (else 503 and nothing changes)."""
+    async with engine.begin() as conn:
+        row = (await conn.execute(
+            delete(files).where(files.c.id == file_id, files.c.owner_id == owner_id)
+            .returning(files.c.storage_key, files.c.thumbnail_key)
+        )).one_or_none()
+        if row is None:
+            raise file_not_found()
+        for key in (row.storage_key, row.thumbnail_key):
+            if key:
+                await storage.delete(key)
