@@ -11,6 +11,7 @@ from saaskit.security.keys import KeySet
 from saaskit.security.passwords import PasswordService
 from saaskit.security.tokens import AccessTokenIssuer, AccessTokenVerifier, local_lookup
 from saaskit.settings import Settings
+from saaskit.storage import Storage, build_storage
 
 
 def app_settings() -> Settings:
@@ -45,3 +46,8 @@ def redis_client() -> redis.Redis:
     return redis.Redis.from_url(
         s.redis_url, socket_connect_timeout=s.redis_timeout, socket_timeout=s.redis_timeout
     )
+
+
+@cache
+def storage() -> Storage:
+    return build_storage(app_settings())

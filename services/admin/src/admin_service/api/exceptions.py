@@ -14,6 +14,7 @@ from rest_framework import exceptions
 from rest_framework.views import set_rollback
 from saaskit.logging import get_logger
 from saaskit.problems import PROBLEM_JSON, ProblemError, problem, unauthorized, unavailable
+from saaskit.storage import StorageUnavailable
 
 log = get_logger(__name__)
 
@@ -81,6 +82,9 @@ def _as_problem(exc: Exception) -> ProblemError | None:
         case OperationalError() | InterfaceError():
             log.warning("database unavailable", error=type(exc).__name__)
             return unavailable("the database")
+        case StorageUnavailable():
+            log.warning("storage unavailable", error=str(exc))
+            return unavailable("the storage")
         case redis.exceptions.ConnectionError() | redis.exceptions.TimeoutError():
             log.warning("redis unavailable", error=type(exc).__name__)
             return unavailable("the queue")

@@ -18,7 +18,15 @@ def check_redis() -> None:
     runtime.redis_client().ping()
 
 
-CHECKS: dict[str, Callable[[], None]] = {"database": check_database, "redis": check_redis}
+def check_storage() -> None:
+    runtime.storage().check()
+
+
+CHECKS: dict[str, Callable[[], None]] = {
+    "database": check_database,
+    "redis": check_redis,
+    "storage": check_storage,
+}
 
 
 def run_checks() -> tuple[bool, dict[str, str]]:
