@@ -95,6 +95,8 @@ class Settings(BaseSettings):
 
     # Worker.
     worker_metrics_port: int = Field(9102, ge=0, le=65535)
+    # Loopback by default; 0.0.0.0 in a container so that Prometheus can scrape it.
+    worker_metrics_host: str = "127.0.0.1"
     worker_concurrency: int = Field(10, ge=1)
     # A job running longer is cancelled; arq re-runs a job whose worker died once its
     # lock (this timeout + 10 s) expires.

@@ -110,7 +110,7 @@ class UploadStream:
     # The stream.
 
     def _decide_type(self, head: bytes, complete: bool) -> None:
-        detected = detect_content_type(head[:SNIFF_BYTES], complete)
+        detected = detect_content_type(head[:SNIFF_BYTES], complete and len(head) <= SNIFF_BYTES)
         if detected not in self.allowed:
             raise unsupported_type(detected)
         self.content_type = detected

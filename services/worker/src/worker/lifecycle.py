@@ -1,0 +1,139 @@
+"""One try of a job, around its handler: the ``jobs`` row goes queued -> running ->
+succeeded | failed, ``attempts`` counts the tries, and errors are sorted into
+
+- transient (database, Redis, storage or SMTP unreachable): the row goes back to
+  ``queued`` and arq retries with exponential backoff, until ``max_tries``;
+- permanent (``PermanentError``: bad payload, missing user...) and unexpected errors:
+  the row ends ``failed`` with the reason in ``jobs.error``.
+
+arq delivers at least once; a row already finished is not run again, and every handler
+makes its effect idempotent for the case where a try died after the effect but before
+the row was marked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiosmtplib
+import redis.exceptions
+from arq import Retry
+from saaskit.db.schema import jobs
+from saaskit.logging import get_logger
+from saaskit.storage import StorageUnavailable
+from sqlalchemy import func, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from worker import metrics
+
+log = get_logger(__name__)
+
+
+class PermanentError(Exception):
+    """The job cannot succeed, however often it is tried; the message goes to jobs.error."""
+
+
+class TransientError(Exception):
+    """Worth another try later."""
+
+
+TRANSIENT = (
+    TransientError, StorageUnavailable, OperationalError, InterfaceError, PoolTimeoutError,
+    redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+    aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError,
+    ConnectionError, asyncio.TimeoutError, OSError,
+)
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, TRANSIENT)
+
+
+@dataclass(frozen=True)
+class JobRow:
+    id: int
+    type: str
+    owner_id: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+Handler = Callable[[dict, JobRow], Awaitable[dict[str, Any] | None]]
+
+
+async def _claim(engine, job_id: int) -> JobRow | None:
+    async with engine.begin() as conn:
+        row = (await conn.execute(
+            update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.status.in_(("queued", "running")))
+            .values(status="running", attempts=jobs.c.attempts + 1, started_at=func.now(),
+                    error=None)
+            .returning(jobs.c.id, jobs.c.type, jobs.c.owner_id, jobs.c.payload, jobs.c.attempts)
+        )).one_or_none()
+    return JobRow(**row._mapping) if row else None
+
+
+async def _mark(engine, job_id: int, **values: Any) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
+
+
+async def _finish(engine, job_id: int, status: str, **values: Any) -> None:
+    await _mark(engine, job_id, status=status, finished_at=func.now(), **values)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}"[:500] if text else type(exc).__name__
+
+
+async def run(ctx: dict, name: str, job_id: int, handler: Handler) -> dict[str, Any] | None:
+    engine = ctx["engine"]
+    settings = ctx["settings"]
+    job_try = ctx.get("job_try", 1)
+    started = time.perf_counter()
+    metrics.JOBS_STARTED.labels(name).inc()
+    try:
+        row = await _claim(engine, job_id)
+        if row is None:
+            log.info("job already finished or gone; nothing to do", job_id=job_id)
+            return None
+        result = await handler(ctx, row)
+        await _finish(engine, job_id, "succeeded", result=result)
+    except PermanentError as exc:
+        log.warning("job failed", job_id=job_id, function=name, reason=str(exc))
+        await _finish(engine, job_id, "failed", error=str(exc)[:1000])
+        metrics.JOBS_FAILED.labels(name).inc()
+        return None
+    except Exception as exc:
+        if not _is_transient(exc):
+            log.exception("job failed unexpectedly", job_id=job_id, function=name)
+            await _finish(engine, job_id, "failed", error=f"unexpected error ({type(exc).__name__})")
+            metrics.JOBS_FAILED.labels(name).inc()
+            return None
+        if job_try >= settings.worker_max_tries:
+            log.warning("job failed: no tries left", job_id=job_id, function=name, error=_reason(exc))
+            await _finish(engine, job_id, "failed",
+                          error=f"gave up after {job_try} tries: {_reason(exc)}")
+            metrics.JOBS_FAILED.labels(name).inc()
+            return None
+        delay = settings.worker_retry_backoff_seconds * 2 ** (job_try - 1)
+        log.warning("job will be retried", job_id=job_id, function=name, try_=job_try,
+                    delay=delay, error=_reason(exc))
+        try:
+            await _mark(engine, job_id, status="queued", error=f"retrying: {_reason(exc)}")
+        except Exception:  # noqa: BLE001 - the database may be what is down
+            log.warning("could not mark the job queued", job_id=job_id)
+        metrics.JOBS_RETRIED.labels(name).inc()
+        raise Retry(defer=delay) from exc
+    finally:
+        metrics.JOB_DURATION.labels(name).observe(time.perf_counter() - started)
+    metrics.JOBS_SUCCEEDED.labels(name).inc()
+    return result

@@ -1,0 +1,114 @@
+"""The arq worker: ``python -m worker`` (or ``arq worker.main.WorkerSettings``).
+
+Jobs are queued as ``function(job_id=<jobs.id>)`` with a JSON serializer; each function
+below runs one try through ``lifecycle.run``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import cron, func
+from arq.connections import RedisSettings
+from saaskit import queue
+from saaskit.db.engine import create_engine
+from saaskit.logging import configure_logging, get_logger
+from saaskit.settings import Settings, get_settings
+from saaskit.storage import AsyncStorage, S3Storage, build_storage
+
+from worker import lifecycle
+from worker.metrics import serve_metrics
+from worker.tasks import export_posts as export_task
+from worker.tasks import maintenance
+from worker.tasks import process_file as process_task
+from worker.tasks import welcome_email as email_task
+
+log = get_logger(__name__)
+
+
+async def process_file(ctx: dict, job_id: int) -> Any:
+    return await lifecycle.run(ctx, queue.PROCESS_FILE, job_id, process_task.handle)
+
+
+async def welcome_email(ctx: dict, job_id: int) -> Any:
+    return await lifecycle.run(ctx, queue.WELCOME_EMAIL, job_id, email_task.handle)
+
+
+async def export_posts(ctx: dict, job_id: int) -> Any:
+    return await lifecycle.run(ctx, queue.EXPORT_POSTS, job_id, export_task.handle)
+
+
+def every(seconds: int) -> dict[str, set[int]]:
+    """arq cron fields for "every ``seconds``" (rounded to what a clock face allows)."""
+    if seconds < 60:
+        return {"second": set(range(0, 60, max(1, seconds)))}
+    minutes = max(1, min(seconds // 60, 59))
+    return {"minute": set(range(0, 60, minutes)), "second": {0}}
+
+
+def _redis_settings(settings: Settings) -> RedisSettings:
+    redis_settings = queue.redis_settings(settings.redis_url, settings.redis_timeout)
+    # Unlike a web request, a starting worker may wait for Redis to come up.
+    redis_settings.conn_retries = 30
+    redis_settings.conn_retry_delay = 1
+    return redis_settings
+
+
+def worker_options(settings: Settings) -> dict[str, Any]:
+    """Everything arq's ``Worker`` needs, from the settings."""
+
+    async def startup(ctx: dict) -> None:
+        ctx["settings"] = settings
+        ctx["engine"] = create_engine(settings, pool_size=min(settings.worker_concurrency + 2, 20))
+        storage = build_storage(settings)
+        if isinstance(storage, S3Storage):
+            storage.ensure_bucket()
+        ctx["storage"] = AsyncStorage(storage)
+        port = serve_metrics(settings.worker_metrics_host, settings.worker_metrics_port,
+                             settings.redis_url, settings.queue_name, settings.redis_timeout)
+        log.info("worker metrics", url=f"http://{settings.worker_metrics_host}:{port}/metrics")
+
+    async def shutdown(ctx: dict) -> None:
+        if "engine" in ctx:
+            await ctx["engine"].dispose()
+
+    job = {"max_tries": settings.worker_max_tries, "timeout": settings.worker_job_timeout_seconds}
+    return {
+        "functions": [
+            func(process_file, name=queue.PROCESS_FILE, **job),
+            func(welcome_email, name=queue.WELCOME_EMAIL, **job),
+            func(export_posts, name=queue.EXPORT_POSTS, **job),
+        ],
+        "cron_jobs": [
+            cron(maintenance.sweep, **every(settings.worker_sweep_interval_seconds),
+                 run_at_startup=True),
+            cron(maintenance.cleanup, **every(settings.worker_cleanup_interval_seconds),
+                 run_at_startup=True),
+        ],
+        "redis_settings": _redis_settings(settings),
+        "queue_name": settings.queue_name,
+        "job_serializer": queue.serialize,
+        "job_deserializer": queue.deserialize,
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "max_jobs": settings.worker_concurrency,
+        "job_timeout": settings.worker_job_timeout_seconds,
+        "max_tries": settings.worker_max_tries,
+        "job_completion_wait": settings.worker_shutdown_grace_seconds,
+        "keep_result": 3600,
+    }
+
+
+def run(settings: Settings | None = None) -> None:
+    from arq.worker import Worker
+
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    Worker(**worker_options(settings)).run()
+
+
+def __getattr__(name: str) -> Any:
+    # ``arq worker.main.WorkerSettings``: built on first access, from the environment.
+    if name == "WorkerSettings":
+        return type("WorkerSettings", (), worker_options(get_settings()))
+    raise AttributeError(name)

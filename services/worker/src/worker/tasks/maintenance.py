@@ -1,0 +1,90 @@
+"""Periodic jobs (arq cron), not tied to a ``jobs`` row.
+
+- ``sweep``: queue again the rows left ``queued`` because Redis was down when they were
+  created (arq refuses a job id it already holds, so a row that is in fact queued, or
+  waiting for a retry, is left alone); and fail rows left ``running`` by a worker that
+  died for good (arq no longer holds the job).
+- ``cleanup``: delete expired and long-revoked refresh tokens, and uploads still
+  ``pending`` long after they were made, with their objects.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from saaskit import queue
+from saaskit.db.schema import files, jobs, refresh_tokens
+from saaskit.logging import get_logger
+from saaskit.settings import Settings
+from saaskit.timeutil import utcnow
+from sqlalchemy import delete, func, or_, select, update
+
+log = get_logger(__name__)
+
+BATCH = 500
+REVOKED_RETENTION = timedelta(days=1)
+
+
+async def sweep(ctx: dict) -> dict:
+    settings: Settings = ctx["settings"]
+    engine = ctx["engine"]
+    now = utcnow()
+    async with engine.connect() as conn:
+        stale = (await conn.execute(
+            select(jobs.c.id, jobs.c.type)
+            .where(jobs.c.status == "queued",
+                   jobs.c.created_at < now - timedelta(seconds=settings.worker_requeue_after_seconds))
+            .order_by(jobs.c.created_at).limit(BATCH)
+        )).all()
+        stuck = (await conn.execute(
+            select(jobs.c.id)
+            .where(jobs.c.status == "running",
+                   jobs.c.started_at < now - timedelta(seconds=settings.worker_job_timeout_seconds + 60))
+            .limit(BATCH)
+        )).scalars().all()
+    requeued = 0
+    for job in stale:
+        requeued += await queue.enqueue(ctx["redis"], job.type, job.id)
+    abandoned = [
+        job_id for job_id in stuck
+        if not await ctx["redis"].exists(queue.JOB_KEY_PREFIX + queue.arq_job_id(job_id))
+    ]
+    if abandoned:
+        async with engine.begin() as conn:
+            await conn.execute(
+                update(jobs).where(jobs.c.id.in_(abandoned), jobs.c.status == "running")
+                .values(status="failed", finished_at=func.now(),
+                        error="the worker stopped while running this job")
+            )
+    if requeued or abandoned:
+        log.info("sweep", requeued=requeued, abandoned=len(abandoned))
+    return {"requeued": requeued, "abandoned": len(abandoned)}
+
+
+async def cleanup(ctx: dict) -> dict:
+    settings: Settings = ctx["settings"]
+    engine = ctx["engine"]
+    now = utcnow()
+    async with engine.begin() as conn:
+        tokens = (await conn.execute(
+            delete(refresh_tokens).where(or_(
+                refresh_tokens.c.expires_at < now,
+                refresh_tokens.c.revoked_at < now - REVOKED_RETENTION,
+            ))
+        )).rowcount
+        stale = (await conn.execute(
+            select(files.c.id, files.c.storage_key, files.c.thumbnail_key)
+            .where(files.c.status == "pending",
+                   files.c.created_at < now - timedelta(seconds=settings.pending_upload_ttl_seconds))
+            .limit(BATCH).with_for_update(skip_locked=True)
+        )).all()
+        # Objects first: if storage fails, the rows stay and the next run tries again.
+        for row in stale:
+            for key in (row.storage_key, row.thumbnail_key):
+                if key:
+                    await ctx["storage"].delete(key)
+        if stale:
+            await conn.execute(delete(files).where(files.c.id.in_([r.id for r in stale])))
+    if tokens or stale:
+        log.info("cleanup", refresh_tokens=tokens, stale_uploads=len(stale))
+    return {"refresh_tokens": tokens, "stale_uploads": len(stale)}

@@ -1,0 +1,58 @@
+"""``process_file``: verify an upload (checksum and type, from the stored bytes), make
+a thumbnail of images, and mark the file ``ready`` or ``rejected``. Only a ``pending``
+file is changed, so a second run changes nothing; the thumbnail key is derived from the
+file id, so a re-run overwrites it rather than adding another."""
+
+from __future__ import annotations
+
+import uuid
+
+from anyio import to_thread
+from saaskit.db.schema import files
+from saaskit.storage import new_key
+from sqlalchemy import func, select, update
+
+from worker.inspection import inspect
+from worker.lifecycle import JobRow, PermanentError
+
+
+async def handle(ctx: dict, job: JobRow) -> dict:
+    try:
+        file_id = uuid.UUID(str(job.payload.get("file_id")))
+    except ValueError:
+        raise PermanentError("payload has no valid file_id") from None
+    engine = ctx["engine"]
+    storage = ctx["storage"]
+    async with engine.connect() as conn:
+        row = (await conn.execute(
+            select(files.c.storage_key, files.c.size, files.c.upload_sha256,
+                   files.c.content_type, files.c.status).where(files.c.id == file_id)
+        )).one_or_none()
+    if row is None:
+        return {"file_id": str(file_id), "status": "deleted"}
+    if row.status != "pending":
+        return {"file_id": str(file_id), "status": row.status}
+    verdict = await to_thread.run_sync(lambda: inspect(
+        storage.sync, row.storage_key, size=row.size, upload_sha256=row.upload_sha256,
+        content_type=row.content_type, thumbnail_px=ctx["settings"].thumbnail_size_px,
+    ))
+    if verdict.rejection is not None:
+        values = {"status": "rejected", "rejection_reason": verdict.rejection}
+        thumbnail_key = None
+    else:
+        thumbnail_key = None
+        if verdict.thumbnail_png is not None:
+            thumbnail_key = new_key("thumbnails", file_id, ".png")
+            await storage.write_bytes(thumbnail_key, verdict.thumbnail_png)
+        values = {"status": "ready", "sha256": verdict.sha256, "thumbnail_key": thumbnail_key}
+    async with engine.begin() as conn:
+        updated = (await conn.execute(
+            update(files).where(files.c.id == file_id, files.c.status == "pending")
+            .values(**values, updated_at=func.now()).returning(files.c.id)
+        )).first()
+    if updated is None and thumbnail_key:
+        async with engine.connect() as conn:
+            gone = (await conn.execute(select(files.c.id).where(files.c.id == file_id))).first() is None
+        if gone:  # deleted meanwhile: do not leave its thumbnail behind
+            await storage.delete(thumbnail_key)
+    return {"file_id": str(file_id), "status": values["status"]}
