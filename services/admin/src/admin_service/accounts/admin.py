@@ -2,10 +2,11 @@ from django.contrib import admin, messages
 
 from admin_service.accounts import services
 from admin_service.accounts.models import RefreshToken, User
+from admin_service.api.admin_base import TableAdmin
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(TableAdmin):
     list_display = ("id", "username", "email", "full_name", "is_active", "created_at")
     list_filter = ("is_active", "created_at")
     search_fields = ("username", "email", "full_name")
@@ -28,10 +29,9 @@ class UserAdmin(admin.ModelAdmin):
 
 
 @admin.register(RefreshToken)
-class RefreshTokenAdmin(admin.ModelAdmin):
+class RefreshTokenAdmin(TableAdmin):
     list_display = ("id", "user", "family_id", "created_at", "expires_at", "used_at", "revoked_at")
     list_select_related = ("user",)
     search_fields = ("user__username", "family_id")
     raw_id_fields = ("user",)
     readonly_fields = ("token_hash",)
-    show_full_result_count = False

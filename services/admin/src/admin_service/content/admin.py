@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from admin_service.api.admin_base import TableAdmin
 from admin_service.content.models import Comment, Post
 
 
@@ -15,7 +16,7 @@ class CommentInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(TableAdmin):
     list_display = ("id", "title", "author", "comment_count", "created_at")
     list_select_related = ("author",)
     search_fields = ("title", "author__username")
@@ -23,14 +24,12 @@ class PostAdmin(admin.ModelAdmin):
     raw_id_fields = ("author",)
     readonly_fields = ("comment_count", "created_at", "updated_at")
     inlines = (CommentInline,)
-    show_full_result_count = False
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(TableAdmin):
     list_display = ("id", "post", "author", "created_at")
     list_select_related = ("post", "author")
     search_fields = ("body", "author__username")
     raw_id_fields = ("post", "author")
     readonly_fields = ("created_at",)
-    show_full_result_count = False

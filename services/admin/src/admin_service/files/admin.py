@@ -5,13 +5,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from saaskit.storage import ObjectNotFound
 
+from admin_service.api.admin_base import TableAdmin
 from admin_service.files import services
 from admin_service.files.downloads import download_response
 from admin_service.files.models import File
 
 
 @admin.register(File)
-class FileAdmin(admin.ModelAdmin):
+class FileAdmin(TableAdmin):
     list_display = (
         "id",
         "filename",
@@ -37,7 +38,6 @@ class FileAdmin(admin.ModelAdmin):
         "updated_at",
         "download",
     )
-    show_full_result_count = False
     actions = ("reprocess",)
 
     @admin.display(description="download")

@@ -1,12 +1,13 @@
 import redis
 from django.contrib import admin, messages
 
+from admin_service.api.admin_base import TableAdmin
 from admin_service.jobs import services
 from admin_service.jobs.models import EmailOutbox, Job
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(TableAdmin):
     list_display = (
         "id",
         "type",
@@ -22,7 +23,6 @@ class JobAdmin(admin.ModelAdmin):
     search_fields = ("owner__username", "error")
     raw_id_fields = ("owner",)
     readonly_fields = ("created_at", "started_at", "finished_at", "attempts")
-    show_full_result_count = False
     actions = ("retry",)
 
     @admin.action(description="Retry: queue the selected jobs again")
@@ -38,9 +38,8 @@ class JobAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmailOutbox)
-class EmailOutboxAdmin(admin.ModelAdmin):
+class EmailOutboxAdmin(TableAdmin):
     list_display = ("id", "to_address", "subject", "created_at", "sent_at")
     search_fields = ("to_address", "subject")
     raw_id_fields = ("job",)
     readonly_fields = ("created_at",)
-    show_full_result_count = False
