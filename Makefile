@@ -36,3 +36,8 @@ clean:
 .PHONY: bench-floor
 bench-floor: install
 	$(BIN)/python -m bench.ratio $(RATIO_ARGS)
+
+# A staff account for the Django admin (http://localhost:8000/admin/), separate from API users.
+.PHONY: superuser
+superuser: install
+	$(BIN)/python -m admin_service.manage migrate --noinput && $(BIN)/python -m admin_service.manage createsuperuser
