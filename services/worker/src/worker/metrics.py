@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import redis
 from prometheus_client import REGISTRY, Counter, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily
@@ -17,7 +19,9 @@ JOB_DURATION = Histogram(
 
 
 class QueueDepthCollector:
-    """``worker_queue_depth``: jobs waiting in the arq queue, read at scrape time."""
+    """``worker_queue_depth``: jobs due and waiting in the arq queue, read at scrape time
+    (jobs deferred to later, such as retries with backoff and the next cron runs, are not
+    waiting yet)."""
 
     def __init__(self, redis_url: str, queue_name: str, timeout: float) -> None:
         self.client = redis.Redis.from_url(redis_url, socket_timeout=timeout,
@@ -27,7 +31,8 @@ class QueueDepthCollector:
     def collect(self):
         gauge = GaugeMetricFamily("worker_queue_depth", "Jobs waiting in the queue.")
         try:
-            gauge.add_metric([], self.client.zcard(self.queue_name))
+            due = self.client.zcount(self.queue_name, "-inf", int(time.time() * 1000))
+            gauge.add_metric([], due)
         except redis.RedisError:
             gauge.add_metric([], float("nan"))
         yield gauge
