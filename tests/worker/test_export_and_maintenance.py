@@ -9,9 +9,9 @@ import signal
 import httpx
 import pytest
 import redis
-
 from saaskit import queue
 from saaskit.storage import new_key
+
 from tests.files.client import download
 from tests.support.api import new_account
 from tests.worker.conftest import job_finished, query, wait_for
@@ -87,7 +87,7 @@ def test_cleanup_removes_expired_tokens_and_stale_pending_uploads(
         storage.write(key, [b"abc"])
         query(worker_settings, "INSERT INTO files (id, owner_id, filename, content_type, size, "
               "storage_key, created_at) VALUES (gen_random_uuid(), %s, 'a.txt', 'text/plain', 3, "
-              f"%s, now() - interval '{age}')", account.id, key)
+              "%s, now() - %s::interval)", account.id, key, age)
 
     start_worker()
     wait_for(lambda: query(worker_settings, "SELECT count(*) FROM files") == [(1,)])

@@ -115,11 +115,13 @@ async def run(ctx: dict, name: str, job_id: int, handler: Handler) -> dict[str, 
     except Exception as exc:
         if not _is_transient(exc):
             log.exception("job failed unexpectedly", job_id=job_id, function=name)
-            await _finish(engine, job_id, "failed", error=f"unexpected error ({type(exc).__name__})")
+            await _finish(engine, job_id, "failed",
+                          error=f"unexpected error ({type(exc).__name__})")
             metrics.JOBS_FAILED.labels(name).inc()
             return None
         if job_try >= settings.worker_max_tries:
-            log.warning("job failed: no tries left", job_id=job_id, function=name, error=_reason(exc))
+            log.warning("job failed: no tries left", job_id=job_id, function=name,
+                        error=_reason(exc))
             await _finish(engine, job_id, "failed",
                           error=f"gave up after {job_try} tries: {_reason(exc)}")
             metrics.JOBS_FAILED.labels(name).inc()

@@ -29,17 +29,19 @@ async def sweep(ctx: dict) -> dict:
     settings: Settings = ctx["settings"]
     engine = ctx["engine"]
     now = utcnow()
+    requeue_before = now - timedelta(seconds=settings.worker_requeue_after_seconds)
+    stuck_before = now - timedelta(seconds=settings.worker_job_timeout_seconds + 60)
     async with engine.connect() as conn:
         stale = (await conn.execute(
             select(jobs.c.id, jobs.c.type)
             .where(jobs.c.status == "queued",
-                   jobs.c.created_at < now - timedelta(seconds=settings.worker_requeue_after_seconds))
+                   jobs.c.created_at < requeue_before)
             .order_by(jobs.c.created_at).limit(BATCH)
         )).all()
         stuck = (await conn.execute(
             select(jobs.c.id)
             .where(jobs.c.status == "running",
-                   jobs.c.started_at < now - timedelta(seconds=settings.worker_job_timeout_seconds + 60))
+                   jobs.c.started_at < stuck_before)
             .limit(BATCH)
         )).scalars().all()
     requeued = 0
@@ -65,6 +67,7 @@ async def cleanup(ctx: dict) -> dict:
     settings: Settings = ctx["settings"]
     engine = ctx["engine"]
     now = utcnow()
+    pending_before = now - timedelta(seconds=settings.pending_upload_ttl_seconds)
     async with engine.begin() as conn:
         tokens = (await conn.execute(
             delete(refresh_tokens).where(or_(
@@ -75,7 +78,7 @@ async def cleanup(ctx: dict) -> dict:
         stale = (await conn.execute(
             select(files.c.id, files.c.storage_key, files.c.thumbnail_key)
             .where(files.c.status == "pending",
-                   files.c.created_at < now - timedelta(seconds=settings.pending_upload_ttl_seconds))
+                   files.c.created_at < pending_before)
             .limit(BATCH).with_for_update(skip_locked=True)
         )).all()
         # Objects first: if storage fails, the rows stay and the next run tries again.

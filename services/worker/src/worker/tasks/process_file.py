@@ -52,7 +52,8 @@ async def handle(ctx: dict, job: JobRow) -> dict:
         )).first()
     if updated is None and thumbnail_key:
         async with engine.connect() as conn:
-            gone = (await conn.execute(select(files.c.id).where(files.c.id == file_id))).first() is None
+            found = await conn.execute(select(files.c.id).where(files.c.id == file_id))
+            gone = found.first() is None
         if gone:  # deleted meanwhile: do not leave its thumbnail behind
             await storage.delete(thumbnail_key)
     return {"file_id": str(file_id), "status": values["status"]}

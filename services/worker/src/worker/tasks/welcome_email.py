@@ -54,7 +54,8 @@ async def handle(ctx: dict, job: JobRow) -> dict:
             raise PermanentError(f"user {user_id} does not exist")
         await conn.execute(
             insert(email_outbox)
-            .values(job_id=job.id, to_address=user.email, subject=SUBJECT, body=_body(user.username))
+            .values(job_id=job.id, to_address=user.email, subject=SUBJECT,
+                    body=_body(user.username))
             .on_conflict_do_nothing(index_elements=["job_id"])
         )
         mail = (await conn.execute(
