@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,21 +30,35 @@ TEMPLATE = "app_template"
 
 
 @pytest.fixture(scope="session")
-def pg(tmp_path_factory) -> Iterator[EmbeddedPostgres]:
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres"), free_port(), durable=False)
-    server.start(server.data_dir / "postgres.log")
-    server.create_database(TEMPLATE)
-    upgrade(server.url(TEMPLATE))
-    yield server
-    server.stop()
+def server_dir() -> Iterator[Path]:
+    """The servers' data lives outside pytest's tmp_path tree: pytest prunes old
+    ``pytest-N`` folders at start, which would pull the data directory from under a
+    PostgreSQL that another, concurrent test session is still running."""
+    path = Path(tempfile.mkdtemp(prefix="saas-test-servers-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def redis_server(tmp_path_factory) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), free_port(), durable=False)
-    server.start(server.data_dir / "redis.log")
-    yield server
-    server.stop()
+def pg(server_dir: Path) -> Iterator[EmbeddedPostgres]:
+    server = EmbeddedPostgres(server_dir / "postgres", free_port(), durable=False)
+    server.start(server_dir / "postgres.log")
+    try:
+        server.create_database(TEMPLATE)
+        upgrade(server.url(TEMPLATE))
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(server_dir: Path) -> Iterator[EmbeddedRedis]:
+    server = EmbeddedRedis(server_dir / "redis", free_port(), durable=False)
+    server.start(server_dir / "redis.log")
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture
