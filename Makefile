@@ -41,3 +41,7 @@ bench-floor: install
 .PHONY: superuser
 superuser: install
 	$(BIN)/python -m admin_service.manage migrate --noinput && $(BIN)/python -m admin_service.manage createsuperuser
+
+# The load comparison (docs/benchmark/README.md): make bench ARGS=--quick
+bench: install
+	$(BIN)/python -m bench run $(ARGS)

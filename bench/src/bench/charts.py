@@ -25,16 +25,35 @@ def scenario_chart(scenario: str, summaries: list[dict], path: Path) -> Path | N
         values = [s["latency_ms"][p] for p in PERCENTILES]
         label = s["target"] + ("" if s["valid"] else " (INVALID)")
         left.bar(xs, values, width, label=label, color=COLORS.get(s["target"]))
-        low, high = zip(*[s["latency_ms_spread"][p] or (v, v) for p, v in zip(PERCENTILES, values)])
-        left.errorbar(xs, values, yerr=[[v - lo for v, lo in zip(values, low)],
-                                        [hi - v for v, hi in zip(values, high)]],
-                      fmt="none", ecolor="black", capsize=3, linewidth=1)
+        low, high = zip(  # noqa: B905 - transposes pairs
+            *[s["latency_ms_spread"][p] or (v, v) for p, v in zip(PERCENTILES, values, strict=True)]
+        )
+        left.errorbar(
+            xs,
+            values,
+            yerr=[
+                [v - lo for v, lo in zip(values, low, strict=True)],
+                [hi - v for v, hi in zip(values, high, strict=True)],
+            ],
+            fmt="none",
+            ecolor="black",
+            capsize=3,
+            linewidth=1,
+        )
         right.bar(i, s["rps"], 0.6, color=COLORS.get(s["target"]))
         lo, hi = s["rps_spread"]
-        right.errorbar([i], [s["rps"]], yerr=[[s["rps"] - lo], [hi - s["rps"]]], fmt="none",
-                       ecolor="black", capsize=4)
-    left.set_xticks([j + width * (len(measured) - 1) / 2 for j in range(len(PERCENTILES))],
-                    [p.strip("()") for p in PERCENTILES])
+        right.errorbar(
+            [i],
+            [s["rps"]],
+            yerr=[[s["rps"] - lo], [hi - s["rps"]]],
+            fmt="none",
+            ecolor="black",
+            capsize=4,
+        )
+    left.set_xticks(
+        [j + width * (len(measured) - 1) / 2 for j in range(len(PERCENTILES))],
+        [p.replace("(", "").replace(")", "") for p in PERCENTILES],
+    )
     left.set_ylabel("latency (ms), median of runs; bars: min..max")
     left.set_yscale("log")
     left.legend()

@@ -1,8 +1,8 @@
 """``python -m bench``: the load comparison, start to report.
 
-    python -m bench run --quick                       # every scenario briefly (CI smoke)
-    python -m bench run --size small --out docs/benchmark/2026-01-01
-    python -m bench run --fastapi-url ... --django-url ... --floor-url ...   # given URLs
+python -m bench run --quick                       # every scenario briefly (CI smoke)
+python -m bench run --size small --out docs/benchmark/2026-01-01
+python -m bench run --fastapi-url ... --django-url ... --floor-url ...   # given URLs
 """
 
 from __future__ import annotations
@@ -44,8 +44,12 @@ def _cpus(text: str | None) -> tuple[int, ...] | None:
     return tuple(out)
 
 
-def _apply_overrides(chosen: tuple[scenarios.Scenario, ...], sets: list[str],
-                     duration: float | None, warmup: float | None) -> tuple[scenarios.Scenario, ...]:
+def _apply_overrides(
+    chosen: tuple[scenarios.Scenario, ...],
+    sets: list[str],
+    duration: float | None,
+    warmup: float | None,
+) -> tuple[scenarios.Scenario, ...]:
     out = []
     for s in chosen:
         if duration is not None and s.name != "concurrency_1000":
@@ -73,19 +77,38 @@ def estimate_seconds(chosen, targets: tuple[str, ...], repetitions: int, size: s
 
 @app.command()
 def run(
-    quick: bool = typer.Option(False, help="Every scenario briefly, data set tiny: a smoke test (< 3 min)."),
-    size: str = typer.Option(None, help="Data set: tiny, small or large (default small; tiny with --quick)."),
+    quick: bool = typer.Option(
+        False, help="Every scenario briefly, data set tiny: a smoke test (< 3 min)."
+    ),
+    size: str = typer.Option(
+        None, help="Data set: tiny, small or large (default small; tiny with --quick)."
+    ),
     out: Path = typer.Option(None, help="Output directory (default bench-results/<timestamp>)."),
-    repetitions: int = typer.Option(None, min=1, help="Measured runs per cell (default 3; 1 with --quick)."),
-    duration: float = typer.Option(None, help="Seconds per measured run, every scenario but concurrency_1000."),
+    repetitions: int = typer.Option(
+        None, min=1, help="Measured runs per cell (default 3; 1 with --quick)."
+    ),
+    duration: float = typer.Option(
+        None, help="Seconds per measured run, every scenario but concurrency_1000."
+    ),
     warmup: float = typer.Option(None, help="Warm-up seconds per cell (not counted)."),
     scenario: list[str] = typer.Option(None, help="Only these scenarios (repeatable)."),
-    set_: list[str] = typer.Option(None, "--set", help="Override a scenario field: simple_get.rate=500, *.timeout=20, concurrency_1000.duration=30."),
+    set_: list[str] = typer.Option(
+        None,
+        "--set",
+        help="Override a scenario field: simple_get.rate=500, *.timeout=20, "
+        "concurrency_1000.duration=30.",
+    ),
     targets: str = typer.Option("fastapi,django,floor", help="Implementations to run."),
-    workers: int = typer.Option(None, help="Worker processes per server, both frameworks (default: the server cores)."),
+    workers: int = typer.Option(
+        None, help="Worker processes per server, both frameworks (default: the server cores)."
+    ),
     pool_size: int = typer.Option(10, help="Database pool per worker process, both frameworks."),
-    generator_cpus: str = typer.Option(None, help="Cores for k6, e.g. 0 (default: a quarter of the cores)."),
-    server_cpus: str = typer.Option(None, help="Cores for PostgreSQL, Redis and the servers, e.g. 1-3 (default: the others)."),
+    generator_cpus: str = typer.Option(
+        None, help="Cores for k6, e.g. 0 (default: a quarter of the cores)."
+    ),
+    server_cpus: str = typer.Option(
+        None, help="Cores for PostgreSQL, Redis and the servers, e.g. 1-3 (default: the others)."
+    ),
     pin: bool = typer.Option(True, help="Pin k6 and the servers to separate cores (taskset)."),
     durable: bool = typer.Option(True, help="PostgreSQL with fsync (production) or without."),
     seed: int = typer.Option(42, help="Random seed of the data set."),
@@ -94,7 +117,9 @@ def run(
     fastapi_files_url: str = typer.Option(None, help="...its files URL."),
     django_url: str = typer.Option(None, help="Use a running Django service."),
     floor_url: str = typer.Option(None, help="Use a running floor app."),
-    database_url: str = typer.Option(None, help="With given URLs: a superuser URL of their PostgreSQL (SQL counts)."),
+    database_url: str = typer.Option(
+        None, help="With given URLs: a superuser URL of their PostgreSQL (SQL counts)."
+    ),
 ) -> None:
     """Run every scenario against FastAPI, Django and the floor; write the report."""
     size = size or ("tiny" if quick else "small")
@@ -105,8 +130,11 @@ def run(
     remote = any((fastapi_url, django_url, floor_url))
 
     cores = os.cpu_count() or 1
-    gen, srv = (_cpus(generator_cpus), _cpus(server_cpus)) if (generator_cpus or server_cpus) \
+    gen, srv = (
+        (_cpus(generator_cpus), _cpus(server_cpus))
+        if (generator_cpus or server_cpus)
         else environment.default_split(cores)
+    )
     if not pin:
         gen, srv = None, None
     workers = workers or (len(srv) if srv else cores)
@@ -117,16 +145,24 @@ def run(
 
     estimate = estimate_seconds(chosen, selected, repetitions, None if remote else size)
     console.print(
-        f"[bold]bench[/]: {len(chosen)} scenarios x {', '.join(selected)}; {repetitions} repetition(s); "
+        f"[bold]bench[/]: {len(chosen)} scenarios x {', '.join(selected)}; "
+        f"{repetitions} repetition(s); "
         f"data set {size}; {workers} worker(s) per server, pool {pool_size} per worker; "
         f"k6 on cores {gen or 'any'}, servers on cores {srv or 'any'}.\n"
         f"Estimated duration: [bold]{estimate / 60:.0f} min[/] ({estimate:.0f} s). Output: {out}"
     )
-    options = StackOptions(size=size, seed=seed, workers=workers, pool_size=pool_size,
-                           server_cpus=srv, durable=durable)
+    options = StackOptions(
+        size=size, seed=seed, workers=workers, pool_size=pool_size, server_cpus=srv, durable=durable
+    )
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  TextColumn("left ~"), TimeRemainingColumn(), console=console) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left ~"),
+        TimeRemainingColumn(),
+        console=console,
+    ) as progress:
         task = progress.add_task("starting the stack", total=estimate)
         last = {"t": time.monotonic()}
 
@@ -139,8 +175,15 @@ def run(
             last["t"] = now
 
         if remote:
-            stack = remote_stack(size, fastapi_url, fastapi_auth_url, fastapi_files_url,
-                                 django_url, floor_url, database_url)
+            stack = remote_stack(
+                size,
+                fastapi_url,
+                fastapi_auth_url,
+                fastapi_files_url,
+                django_url,
+                floor_url,
+                database_url,
+            )
             cells = run_all(chosen, stack, repetitions, out, gen, advance)
         else:
             work = Path(tempfile.mkdtemp(prefix="bench-", dir=os.environ.get("BENCH_WORK_DIR")))
@@ -148,7 +191,9 @@ def run(
             with local_stack(options, work, log, selected) as stack:
                 advance("stack ready", 0)
                 cells = run_all(chosen, stack, repetitions, out, gen, advance)
-                results = _results(chosen, cells, stack, quick, repetitions, started_at, out, gen, srv)
+                results = _results(
+                    chosen, cells, stack, quick, repetitions, started_at, out, gen, srv
+                )
         if remote:
             results = _results(chosen, cells, stack, quick, repetitions, started_at, out, gen, srv)
         progress.update(task, completed=estimate, description="report written")
@@ -183,13 +228,17 @@ def _results(chosen, cells, stack, quick, repetitions, started_at, out: Path, ge
         "command": "python -m bench " + shlex.join(sys.argv[1:]),
         "machine": environment.machine(),
         "core_split": environment.core_split(gen, srv),
-        "versions": {**environment.versions(),
-                     "postgresql": environment.postgres_version(stack.admin_database_url)},
+        "versions": {
+            **environment.versions(),
+            "postgresql": environment.postgres_version(stack.admin_database_url),
+        },
         "settings": stack.settings,
         "targets": {n: t.configuration for n, t in stack.targets.items()},
         "commands": stack.commands,
-        "scenarios": [{**asdict(s), "load": s.load_description(), "targets": list(s.targets())}
-                      for s in chosen],
+        "scenarios": [
+            {**asdict(s), "load": s.load_description(), "targets": list(s.targets())}
+            for s in chosen
+        ],
         "cells": summaries,
         "ratios": ratio_table,
     }

@@ -14,9 +14,27 @@ import psycopg
 
 from bench.k6run import K6
 
-PACKAGES = ("fastapi", "starlette", "uvicorn", "uvloop", "httptools", "sqlalchemy", "asyncpg",
-            "pydantic", "orjson", "django", "djangorestframework", "psycopg", "psycopg-pool",
-            "gunicorn", "arq", "redis", "pyjwt", "prometheus-client", "k6")
+PACKAGES = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "uvloop",
+    "httptools",
+    "sqlalchemy",
+    "asyncpg",
+    "pydantic",
+    "orjson",
+    "django",
+    "djangorestframework",
+    "psycopg",
+    "psycopg-pool",
+    "gunicorn",
+    "arq",
+    "redis",
+    "pyjwt",
+    "prometheus-client",
+    "k6",
+)
 
 
 def cpu_model() -> str:
@@ -37,8 +55,9 @@ def versions() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             out[name] = "not installed"
     try:
-        out["k6 binary"] = subprocess.run([K6, "version"], capture_output=True, text=True,
-                                          timeout=10).stdout.strip()
+        out["k6 binary"] = subprocess.run(  # noqa: S603 - our own k6
+            [K6, "version"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         out["k6 binary"] = "unknown"
     return out
@@ -65,13 +84,20 @@ def machine() -> dict[str, object]:
     }
 
 
-def core_split(generator: tuple[int, ...] | None, servers: tuple[int, ...] | None) -> dict[str, str]:
+def core_split(
+    generator: tuple[int, ...] | None, servers: tuple[int, ...] | None
+) -> dict[str, str]:
     if not generator and not servers:
-        return {"generator": "all cores", "servers": "all cores",
-                "note": "no split: one core only, or turned off with --no-pin"}
-    return {"generator": f"taskset -c {','.join(map(str, generator))} (k6)",
-            "servers": f"taskset -c {','.join(map(str, servers))} "
-                       "(PostgreSQL, Redis, every server of both implementations, the floor, the worker)"}
+        return {
+            "generator": "all cores",
+            "servers": "all cores",
+            "note": "no split: one core only, or turned off with --no-pin",
+        }
+    return {
+        "generator": f"taskset -c {','.join(map(str, generator))} (k6)",
+        "servers": f"taskset -c {','.join(map(str, servers))} "
+        "(PostgreSQL, Redis, every server of both implementations, the floor, the worker)",
+    }
 
 
 def default_split(cores: int) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:

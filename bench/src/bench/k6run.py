@@ -73,8 +73,9 @@ def _count(metrics: dict, name: str) -> int:
     return int(metrics.get(name, {}).get("count", 0))
 
 
-def k6_env(scenario: Scenario, duration: float, target_env: dict[str, str],
-           data_env: dict[str, str]) -> dict[str, str]:
+def k6_env(
+    scenario: Scenario, duration: float, target_env: dict[str, str], data_env: dict[str, str]
+) -> dict[str, str]:
     env = {
         "MODEL": scenario.model,
         "VUS": str(scenario.vus),
@@ -90,21 +91,35 @@ def k6_env(scenario: Scenario, duration: float, target_env: dict[str, str],
     return env
 
 
-def run_k6(scenario: Scenario, duration: float, env: dict[str, str], out_dir: Path,
-           label: str, cpus: tuple[int, ...] | None) -> K6Result:
+def run_k6(
+    scenario: Scenario,
+    duration: float,
+    env: dict[str, str],
+    out_dir: Path,
+    label: str,
+    cpus: tuple[int, ...] | None,
+) -> K6Result:
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = out_dir / f"{label}.summary.json"
     summary.unlink(missing_ok=True)
-    argv = [K6, "run", "--no-usage-report", "--quiet", "--no-color",
-            f"--summary-export={summary}", str(scenario.path)]
+    argv = [
+        K6,
+        "run",
+        "--no-usage-report",
+        "--quiet",
+        "--no-color",
+        f"--summary-export={summary}",
+        str(scenario.path),
+    ]
     argv, preexec = pinned_argv(argv, cpus)
     full_env = {**os.environ, **env, "K6_NO_USAGE_REPORT": "true"}
     log_path = out_dir / f"{label}.k6.log"
     deadline = duration + scenario.timeout + 5 + 120  # load + graceful stop + start-up
     started = time.monotonic()
     with open(log_path, "wb") as log:
-        proc = psutil.Popen(argv, env=full_env, stdout=log, stderr=subprocess.STDOUT,
-                            preexec_fn=preexec)
+        proc = psutil.Popen(
+            argv, env=full_env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec
+        )
         cpu = 0.0
         samples: list[tuple[float, float]] = []
         try:
@@ -133,8 +148,9 @@ def run_k6(scenario: Scenario, duration: float, env: dict[str, str], out_dir: Pa
     latency = metrics.get("bench_latency", {})
     extra: dict[str, object] = {}
     if "bench_job_completion" in metrics:
-        extra["job_completion_ms"] = {k: metrics["bench_job_completion"].get(k)
-                                      for k in ("p(50)", "p(90)", "p(99)", "max")}
+        extra["job_completion_ms"] = {
+            k: metrics["bench_job_completion"].get(k) for k in ("p(50)", "p(90)", "p(99)", "max")
+        }
     for name in ("bench_jobs_succeeded", "bench_jobs_failed", "bench_jobs_unfinished"):
         if name in metrics or "bench_job_completion" in metrics or scenario.script == "job_trigger":
             extra[name.removeprefix("bench_")] = _count(metrics, name)
@@ -145,7 +161,9 @@ def run_k6(scenario: Scenario, duration: float, env: dict[str, str], out_dir: Pa
         primary_in_window=_count(metrics, "bench_primary_in_window"),
         duration=duration,
         dropped_iterations=_count(metrics, "dropped_iterations"),
-        latency_ms={k: float(latency.get(k, 0.0)) for k in ("avg", "p(50)", "p(90)", "p(99)", "max")},
+        latency_ms={
+            k: float(latency.get(k, 0.0)) for k in ("avg", "p(50)", "p(90)", "p(99)", "max")
+        },
         extra=extra,
         generator_cpu_seconds=cpu,
         generator_busy=statistics.median(windows) if windows else cpu / (wall * cores),

@@ -76,9 +76,14 @@ class Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it
         argv, preexec = pinned_argv(self.argv, self.cpus)
-        self.process = subprocess.Popen(
-            argv, env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=preexec,
+        self.process = subprocess.Popen(  # noqa: S603 - argv built here
+            argv,
+            env=self.env,
+            cwd=self.cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=preexec,
         )
         log.close()
         try:
@@ -86,7 +91,9 @@ class Server:
         except Exception as exc:
             tail = self.log_path.read_text(errors="replace")[-2000:]
             self.stop()
-            raise RuntimeError(f"{self.name} did not start: {exc}\n--- {self.log_path} ---\n{tail}") from exc
+            raise RuntimeError(
+                f"{self.name} did not start: {exc}\n--- {self.log_path} ---\n{tail}"
+            ) from exc
 
     def stop(self, timeout: float = 20.0) -> None:
         if self.process is None or self.process.poll() is not None:

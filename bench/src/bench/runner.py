@@ -16,8 +16,10 @@ from bench.stack import DATABASE, ROLES, Stack, Target
 
 # What each scenario needs besides the target's own API module(s).
 NEEDS = {"upload_10mb": ("files_service.main",), "job_trigger": ("worker.__main__",)}
-CORE = {"fastapi": ("auth_service.main", "resources_service.main"),
-        "django": ("admin_service.wsgi", "admin_service.urls", "services/admin/gunicorn.conf.py")}
+CORE = {
+    "fastapi": ("auth_service.main", "resources_service.main"),
+    "django": ("admin_service.wsgi", "admin_service.urls", "services/admin/gunicorn.conf.py"),
+}
 
 
 @dataclass
@@ -42,7 +44,10 @@ class Cell:
 def why_unavailable(scenario: Scenario, target: Target) -> str | None:
     if target.name == FLOOR and not scenario.floor_applies:
         return FLOOR_NOT_APPLICABLE
-    needed = [*CORE.get(target.name, ()), *(NEEDS.get(scenario.script, ()) if target.name != FLOOR else ())]
+    needed = [
+        *CORE.get(target.name, ()),
+        *(NEEDS.get(scenario.script, ()) if target.name != FLOOR else ()),
+    ]
     missing = [m for m in needed if m in target.missing]
     if missing:
         return "cannot run: " + "; ".join(f"{m} {target.missing[m]}" for m in missing)
@@ -52,12 +57,23 @@ def why_unavailable(scenario: Scenario, target: Target) -> str | None:
 
 
 def _cpu_delta(before, after) -> dict[str, float | None]:
-    return {name: (after[name].cpu_seconds - before[name].cpu_seconds)
-            if before.get(name) and after.get(name) else None for name in after}
+    return {
+        name: (after[name].cpu_seconds - before[name].cpu_seconds)
+        if before.get(name) and after.get(name)
+        else None
+        for name in after
+    }
 
 
-def measure(scenario: Scenario, target: Target, stack: Stack, out_dir: Path, label: str,
-            generator_cpus: tuple[int, ...] | None, data_env: dict[str, str]) -> Repetition:
+def measure(
+    scenario: Scenario,
+    target: Target,
+    stack: Stack,
+    out_dir: Path,
+    label: str,
+    generator_cpus: tuple[int, ...] | None,
+    data_env: dict[str, str],
+) -> Repetition:
     urls = dict(target.metrics_urls)
     worker = {"worker": stack.worker_metrics_url} if stack.worker_metrics_url else {}
     env = k6_env(scenario, scenario.duration, target.k6_env(), data_env)
@@ -80,11 +96,21 @@ def measure(scenario: Scenario, target: Target, stack: Stack, out_dir: Path, lab
     )
 
 
-def run_all(scenarios: tuple[Scenario, ...], stack: Stack, repetitions: int, out_dir: Path,
-            generator_cpus: tuple[int, ...] | None, advance: Callable[[str, float], None]) -> list[Cell]:
+def run_all(
+    scenarios: tuple[Scenario, ...],
+    stack: Stack,
+    repetitions: int,
+    out_dir: Path,
+    generator_cpus: tuple[int, ...] | None,
+    advance: Callable[[str, float], None],
+) -> list[Cell]:
     """``advance(description, seconds)`` is called before each k6 run (progress display)."""
-    data_env = {"USERNAME": stack.username, "PASSWORD": stack.password,
-                "USER_COUNT": str(stack.users), "POST_COUNT": str(stack.posts)}
+    data_env = {
+        "USERNAME": stack.username,
+        "PASSWORD": stack.password,
+        "USER_COUNT": str(stack.users),
+        "POST_COUNT": str(stack.posts),
+    }
     cells: list[Cell] = []
     for scenario in scenarios:
         runnable: list[tuple[Cell, Target]] = []
@@ -93,7 +119,10 @@ def run_all(scenarios: tuple[Scenario, ...], stack: Stack, repetitions: int, out
             cell = Cell(scenario.name, name)
             cells.append(cell)
             if target is None:
-                cell.status, cell.reason = "unavailable", "not started (not selected, or no URL given)"
+                cell.status, cell.reason = (
+                    "unavailable",
+                    "not started (not selected, or no URL given)",
+                )
                 continue
             reason = why_unavailable(scenario, target)
             if reason:
@@ -106,8 +135,14 @@ def run_all(scenarios: tuple[Scenario, ...], stack: Stack, repetitions: int, out
             advance(f"{scenario.name} · {target.name} · warm-up", scenario.warmup)
             warm = replace(scenario, duration=scenario.warmup)
             try:
-                run_k6(warm, warm.duration, k6_env(warm, warm.duration, target.k6_env(), data_env),
-                       raw, f"{target.name}-warmup", generator_cpus)
+                run_k6(
+                    warm,
+                    warm.duration,
+                    k6_env(warm, warm.duration, target.k6_env(), data_env),
+                    raw,
+                    f"{target.name}-warmup",
+                    generator_cpus,
+                )
             except K6Failed as exc:
                 cell.status, cell.reason = "failed", f"warm-up: {exc}"
                 runnable.remove((cell, target))
@@ -115,10 +150,21 @@ def run_all(scenarios: tuple[Scenario, ...], stack: Stack, repetitions: int, out
             for cell, target in runnable:
                 if cell.status == "failed":
                     continue
-                advance(f"{scenario.name} · {target.name} · run {rep}/{repetitions}", scenario.duration)
+                advance(
+                    f"{scenario.name} · {target.name} · run {rep}/{repetitions}", scenario.duration
+                )
                 try:
-                    cell.repetitions.append(measure(scenario, target, stack, raw,
-                                                    f"{target.name}-{rep}", generator_cpus, data_env))
+                    cell.repetitions.append(
+                        measure(
+                            scenario,
+                            target,
+                            stack,
+                            raw,
+                            f"{target.name}-{rep}",
+                            generator_cpus,
+                            data_env,
+                        )
+                    )
                 except K6Failed as exc:
                     cell.status, cell.reason = "failed", str(exc)
     return cells

@@ -31,8 +31,9 @@ def scrape(url: str, timeout: float = 5.0) -> ProcessSample | None:
         if family.name in (CPU, RSS):
             # Without multiprocess mode several samples may exist (one per pid label):
             # sum them, the whole server is what we measure.
-            values[family.name] = sum(s.value for s in family.samples
-                                      if s.name in (f"{CPU}_total", RSS))
+            values[family.name] = sum(
+                s.value for s in family.samples if s.name in (f"{CPU}_total", RSS)
+            )
     if CPU not in values or RSS not in values:
         return None
     return ProcessSample(values[CPU], values[RSS])

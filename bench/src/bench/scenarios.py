@@ -26,8 +26,8 @@ class Scenario:
     rate: int = 0  # requests (iterations) per second, open model
     vus: int = 50  # pre-allocated VUs (open) or concurrent VUs (closed)
     max_vus: int = 0  # open model: VUs k6 may add when the server slows down
-    duration: float = 30.0  # seconds, per repetition
-    warmup: float = 10.0  # seconds, not counted
+    duration: float = 25.0  # seconds, per repetition
+    warmup: float = 5.0  # seconds, not counted
     timeout: float = 10.0  # seconds, per request
     question: str = ""
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -50,22 +50,75 @@ class Scenario:
 
 
 FULL: tuple[Scenario, ...] = (
-    Scenario("simple_get", "simple_get", "open", rate=300, vus=50, max_vus=400,
-             question="per-request framework + ORM overhead (latency at a fixed rate)"),
-    Scenario("simple_get_saturation", "simple_get", "closed", vus=64,
-             question="per-request overhead: the most requests/s it can serve"),
-    Scenario("complex_query", "complex_query", "open", rate=100, vus=50, max_vus=400,
-             question="relationship loading, nested serialisation (latency at a fixed rate)"),
-    Scenario("complex_query_saturation", "complex_query", "closed", vus=64,
-             question="relationship loading: the most requests/s it can serve"),
-    Scenario("upload_10mb", "upload_10mb", "open", rate=4, vus=10, max_vus=40, timeout=30.0,
-             question="streaming I/O; memory per upload"),
-    Scenario("job_trigger", "job_trigger", "open", rate=5, vus=20, max_vus=200, timeout=10.0,
-             question="enqueue latency, and time to completion on the worker"),
-    Scenario("concurrency_1000", "concurrency_1000", "closed", vus=1000, duration=60.0,
-             question="behaviour past saturation: errors, timeouts, tail latency"),
-    Scenario("write_mix", "write_mix", "open", rate=150, vus=50, max_vus=400,
-             question="a realistic mixed workload with row locks and inserts"),
+    Scenario(
+        "simple_get",
+        "simple_get",
+        "open",
+        rate=300,
+        vus=50,
+        max_vus=400,
+        question="per-request framework + ORM overhead (latency at a fixed rate)",
+    ),
+    Scenario(
+        "simple_get_saturation",
+        "simple_get",
+        "closed",
+        vus=64,
+        question="per-request overhead: the most requests/s it can serve",
+    ),
+    Scenario(
+        "complex_query",
+        "complex_query",
+        "open",
+        rate=100,
+        vus=50,
+        max_vus=400,
+        question="relationship loading, nested serialisation (latency at a fixed rate)",
+    ),
+    Scenario(
+        "complex_query_saturation",
+        "complex_query",
+        "closed",
+        vus=64,
+        question="relationship loading: the most requests/s it can serve",
+    ),
+    Scenario(
+        "upload_10mb",
+        "upload_10mb",
+        "open",
+        rate=4,
+        vus=10,
+        max_vus=40,
+        timeout=30.0,
+        question="streaming I/O; memory per upload",
+    ),
+    Scenario(
+        "job_trigger",
+        "job_trigger",
+        "open",
+        rate=5,
+        vus=20,
+        max_vus=200,
+        timeout=10.0,
+        question="enqueue latency, and time to completion on the worker",
+    ),
+    Scenario(
+        "concurrency_1000",
+        "concurrency_1000",
+        "closed",
+        vus=1000,
+        duration=60.0,
+        question="behaviour past saturation: errors, timeouts, tail latency",
+    ),
+    Scenario(
+        "write_mix",
+        "write_mix",
+        "open",
+        rate=150,
+        vus=50,
+        max_vus=400,
+        question="a realistic mixed workload with row locks and inserts",
+    ),
 )
 
 
@@ -74,7 +127,7 @@ def quick(scenarios: tuple[Scenario, ...] = FULL) -> tuple[Scenario, ...]:
     conclusions."""
     short = []
     for s in scenarios:
-        changes = {"duration": 3.0, "warmup": 0.0}
+        changes = {"duration": 2.0, "warmup": 0.0}
         if s.model == "open":
             changes["rate"] = max(1, min(s.rate, 50))
         if s.name == "concurrency_1000":

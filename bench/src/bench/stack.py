@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
-
-from bench.processes import Server, free_port
-from bench.seed import SEED_PASSWORD, SIZES, seed
 from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis
 from saaskit.db.migrate import upgrade
 from saaskit.security.keys import ensure_key_dir
+
+from bench.processes import Server, free_port
+from bench.seed import SEED_PASSWORD, SIZES, seed
 
 ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
@@ -30,10 +30,17 @@ DATABASE = "bench"
 GUNICORN_CONF = ROOT / "services/admin/gunicorn.conf.py"
 # Each implementation talks to PostgreSQL as its own role, so pg_stat_statements (keyed
 # by role) counts each one's statements apart, and the worker's apart from both.
-ROLES = {"fastapi": "bench_fastapi", "django": "bench_django", "floor": "bench_floor",
-         "worker": "bench_worker"}
-SERVICES_PER_TARGET = {"fastapi": ("auth", "resources", "files"), "django": ("admin",),
-                       "floor": ("floor",)}
+ROLES = {
+    "fastapi": "bench_fastapi",
+    "django": "bench_django",
+    "floor": "bench_floor",
+    "worker": "bench_worker",
+}
+SERVICES_PER_TARGET = {
+    "fastapi": ("auth", "resources", "files"),
+    "django": ("admin",),
+    "floor": ("floor",),
+}
 
 
 @dataclass(frozen=True)
@@ -83,14 +90,39 @@ def module_present(module: str) -> bool:
 
 
 def _uvicorn(app: str, port: int, workers: int) -> list[str]:
-    return [str(BIN / "uvicorn"), app, "--factory", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(workers), "--loop", "uvloop", "--http", "httptools",
-            "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "5"]
+    return [
+        str(BIN / "uvicorn"),
+        app,
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--timeout-graceful-shutdown",
+        "5",
+    ]
 
 
 def _gunicorn(port: int, workers: int) -> list[str]:
-    return [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "admin_service.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    return [
+        str(BIN / "gunicorn"),
+        "-c",
+        str(GUNICORN_CONF),
+        "admin_service.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+    ]
 
 
 def _prepare_database(pg: EmbeddedPostgres) -> str:
@@ -129,10 +161,14 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
     per_worker = options.workers * options.pool_size
     max_connections = per_worker * 5 + options.pool_size + 30
     pg = EmbeddedPostgres(
-        work_dir / "postgres", free_port(), durable=options.durable,
-        extra_settings={"shared_preload_libraries": "pg_stat_statements",
-                        "pg_stat_statements.max": "10000",
-                        "max_connections": str(max_connections)},
+        work_dir / "postgres",
+        free_port(),
+        durable=options.durable,
+        extra_settings={
+            "shared_preload_libraries": "pg_stat_statements",
+            "pg_stat_statements.max": "10000",
+            "max_connections": str(max_connections),
+        },
     )
     redis = EmbeddedRedis(work_dir / "redis", free_port(), durable=False)
     servers: list[Server] = []
@@ -169,10 +205,15 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
             "PYTHONUNBUFFERED": "1",
         }
 
-        def server(name: str, argv: list[str], role: str, port: int, multiprocess: bool = True,
-                   **extra) -> Server:
-            env = {**base_env, "APP_DATABASE_URL": _role_url(pg, ROLES[role]),
-                   "APP_SERVICE_NAME": name, **extra.pop("env", {})}
+        def server(
+            name: str, argv: list[str], role: str, port: int, multiprocess: bool = True, **extra
+        ) -> Server:
+            env = {
+                **base_env,
+                "APP_DATABASE_URL": _role_url(pg, ROLES[role]),
+                "APP_SERVICE_NAME": name,
+                **extra.pop("env", {}),
+            }
             # Multiprocess metrics only where a master forks workers: saaskit then reports
             # the process tree of the worker's parent, which for a lone process would be
             # this harness (and k6, PostgreSQL...). A lone process reports itself.
@@ -180,8 +221,16 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
                 multiproc = work_dir / "prometheus" / name
                 multiproc.mkdir(parents=True, exist_ok=True)
                 env["PROMETHEUS_MULTIPROC_DIR"] = str(multiproc)
-            s = Server(name, argv, env, port, logs / f"{name}.log", cwd=ROOT,
-                       cpus=options.server_cpus, **extra)
+            s = Server(
+                name,
+                argv,
+                env,
+                port,
+                logs / f"{name}.log",
+                cwd=ROOT,
+                cpus=options.server_cpus,
+                **extra,
+            )
             servers.append(s)
             return s
 
@@ -194,20 +243,42 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
         forks = w > 1  # uvicorn --workers 1 runs one process, no supervisor
         targets: dict[str, Target] = {}
         commands: dict[str, str] = {}
-        fastapi_missing = {m: "not written yet" for m in
-                           ("auth_service.main", "resources_service.main", "files_service.main")
-                           if not module_present(m)}
-        auth = start(server("auth", _uvicorn("auth_service.main:create_app", auth_port, w),
-                            "fastapi", auth_port, multiprocess=forks))
+        fastapi_missing = {
+            m: "not written yet"
+            for m in ("auth_service.main", "resources_service.main", "files_service.main")
+            if not module_present(m)
+        }
+        auth = start(
+            server(
+                "auth",
+                _uvicorn("auth_service.main:create_app", auth_port, w),
+                "fastapi",
+                auth_port,
+                multiprocess=forks,
+            )
+        )
         urls = {"auth": auth.url}
-        for name, module in (("resources", "resources_service.main"), ("files", "files_service.main")):
+        for name, module in (
+            ("resources", "resources_service.main"),
+            ("files", "files_service.main"),
+        ):
             if module in fastapi_missing:
                 continue
             port = free_port()
-            urls[name] = start(server(name, _uvicorn(f"{module}:create_app", port, w),
-                                      "fastapi", port, multiprocess=forks)).url
+            urls[name] = start(
+                server(
+                    name,
+                    _uvicorn(f"{module}:create_app", port, w),
+                    "fastapi",
+                    port,
+                    multiprocess=forks,
+                )
+            ).url
         targets["fastapi"] = Target(
-            "fastapi", urls.get("resources", ""), auth.url, urls.get("files", ""),
+            "fastapi",
+            urls.get("resources", ""),
+            auth.url,
+            urls.get("files", ""),
             {n: f"{u}/metrics" for n, u in urls.items()},
             f"uvicorn --workers {w} --loop uvloop --http httptools --no-access-log; "
             f"asyncpg pool {options.pool_size} per worker process",
@@ -215,8 +286,11 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
         )
 
         if "django" in selected:
-            django_missing = {m: "not written yet" for m in ("admin_service.wsgi", "admin_service.urls")
-                              if not module_present(m)}
+            django_missing = {
+                m: "not written yet"
+                for m in ("admin_service.wsgi", "admin_service.urls")
+                if not module_present(m)
+            }
             if not GUNICORN_CONF.exists():
                 django_missing[str(GUNICORN_CONF.relative_to(ROOT))] = "not written yet"
             port = free_port()
@@ -224,11 +298,18 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
             if not django_missing:
                 admin = server("admin", _gunicorn(port, w), "django", port)
                 log("django: manage migrate (Django's own tables)")
-                _run([str(BIN / "python"), "-m", "admin_service.manage", "migrate", "--noinput"],
-                     admin.env, logs / "admin-migrate.log")
+                _run(
+                    [str(BIN / "python"), "-m", "admin_service.manage", "migrate", "--noinput"],
+                    admin.env,
+                    logs / "admin-migrate.log",
+                )
                 start(admin)
             targets["django"] = Target(
-                "django", url, url, url, {"admin": f"{url}/metrics"},
+                "django",
+                url,
+                url,
+                url,
+                {"admin": f"{url}/metrics"},
                 f"gunicorn -c services/admin/gunicorn.conf.py --workers {w}; "
                 f"psycopg pool {options.pool_size} per worker process",
                 django_missing,
@@ -236,20 +317,40 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
 
         if "floor" in selected:
             port = free_port()
-            floor = start(server("floor", _uvicorn("bench.floor:create_app", port, w), "floor", port,
-                                 multiprocess=forks))
+            floor = start(
+                server(
+                    "floor",
+                    _uvicorn("bench.floor:create_app", port, w),
+                    "floor",
+                    port,
+                    multiprocess=forks,
+                )
+            )
             targets["floor"] = Target(
-                "floor", floor.url, auth.url, "", {"floor": f"{floor.url}/metrics"},
+                "floor",
+                floor.url,
+                auth.url,
+                "",
+                {"floor": f"{floor.url}/metrics"},
                 f"uvicorn --workers {w} --loop uvloop --http httptools --no-access-log "
-                f"(Starlette + asyncpg, no ORM); asyncpg pool {options.pool_size} per worker process",
+                f"(Starlette + asyncpg, no ORM); asyncpg pool {options.pool_size} "
+                "per worker process",
             )
 
         worker_metrics = None
         if module_present("worker.__main__"):
             port = free_port()
-            start(server("worker", [str(BIN / "python"), "-m", "worker"], "worker", port,
-                         multiprocess=False, health_path="/metrics",
-                         env={"APP_WORKER_METRICS_PORT": str(port)}))
+            start(
+                server(
+                    "worker",
+                    [str(BIN / "python"), "-m", "worker"],
+                    "worker",
+                    port,
+                    multiprocess=False,
+                    health_path="/metrics",
+                    env={"APP_WORKER_METRICS_PORT": str(port)},
+                )
+            )
             worker_metrics = f"http://127.0.0.1:{port}/metrics"
         else:
             for t in targets.values():
@@ -258,14 +359,22 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
         for s in servers:
             commands[s.name] = " ".join(s.argv)
         yield Stack(
-            targets=targets, users=counts.users, posts=counts.posts,
-            admin_database_url=admin_url, worker_metrics_url=worker_metrics,
-            settings={"workers_per_server": w, "database_pool_per_worker": options.pool_size,
-                      "database_pool_total_per_implementation": per_worker,
-                      "postgres_max_connections": max_connections,
-                      "postgres_durable": options.durable, "data_set": options.size,
-                      "seed": options.seed, "APP_ENVIRONMENT": "production",
-                      "APP_LOG_LEVEL": "WARNING"},
+            targets=targets,
+            users=counts.users,
+            posts=counts.posts,
+            admin_database_url=admin_url,
+            worker_metrics_url=worker_metrics,
+            settings={
+                "workers_per_server": w,
+                "database_pool_per_worker": options.pool_size,
+                "database_pool_total_per_implementation": per_worker,
+                "postgres_max_connections": max_connections,
+                "postgres_durable": options.durable,
+                "data_set": options.size,
+                "seed": options.seed,
+                "APP_ENVIRONMENT": "production",
+                "APP_LOG_LEVEL": "WARNING",
+            },
             commands=commands,
         )
     finally:
@@ -279,32 +388,69 @@ def _run(argv: list[str], env: dict[str, str], log_path: Path, timeout: float = 
     import subprocess
 
     with open(log_path, "ab") as log:
-        result = subprocess.run(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                timeout=timeout, check=False)
+        result = subprocess.run(  # noqa: S603 - argv built here
+            argv,
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+            check=False,
+        )
     if result.returncode != 0:
         tail = log_path.read_text(errors="replace")[-2000:]
         raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}):\n{tail}")
 
 
-def remote_stack(size: str, fastapi_url: str | None, fastapi_auth_url: str | None,
-                 fastapi_files_url: str | None, django_url: str | None,
-                 floor_url: str | None, database_url: str | None) -> Stack:
+def remote_stack(
+    size: str,
+    fastapi_url: str | None,
+    fastapi_auth_url: str | None,
+    fastapi_files_url: str | None,
+    django_url: str | None,
+    floor_url: str | None,
+    database_url: str | None,
+) -> Stack:
     """A stack someone else runs (already migrated and seeded with ``size``)."""
     targets: dict[str, Target] = {}
     if fastapi_url:
         auth = fastapi_auth_url or fastapi_url
         files = fastapi_files_url or fastapi_url
-        metrics = {"resources": f"{fastapi_url}/metrics", "auth": f"{auth}/metrics",
-                   "files": f"{files}/metrics"}
-        targets["fastapi"] = Target("fastapi", fastapi_url, auth, files,
-                                    {k: v for k, v in metrics.items()}, "given by URL")
+        metrics = {
+            "resources": f"{fastapi_url}/metrics",
+            "auth": f"{auth}/metrics",
+            "files": f"{files}/metrics",
+        }
+        unique = {}  # one service behind one URL is scraped (and counted) once
+        for name, url in metrics.items():
+            unique.setdefault(url, name)
+        targets["fastapi"] = Target(
+            "fastapi",
+            fastapi_url,
+            auth,
+            files,
+            {name: url for url, name in unique.items()},
+            "given by URL",
+        )
     if django_url:
-        targets["django"] = Target("django", django_url, django_url, django_url,
-                                   {"admin": f"{django_url}/metrics"}, "given by URL")
+        targets["django"] = Target(
+            "django",
+            django_url,
+            django_url,
+            django_url,
+            {"admin": f"{django_url}/metrics"},
+            "given by URL",
+        )
     if floor_url:
         auth = fastapi_auth_url or fastapi_url or django_url or floor_url
-        targets["floor"] = Target("floor", floor_url, auth, "", {"floor": f"{floor_url}/metrics"},
-                                  "given by URL")
+        targets["floor"] = Target(
+            "floor", floor_url, auth, "", {"floor": f"{floor_url}/metrics"}, "given by URL"
+        )
     counts = SIZES[size]
-    return Stack(targets=targets, users=counts.users, posts=counts.posts,
-                 admin_database_url=database_url, settings={"data_set": size, "stack": "remote"})
+    return Stack(
+        targets=targets,
+        users=counts.users,
+        posts=counts.posts,
+        admin_database_url=database_url,
+        settings={"data_set": size, "stack": "remote"},
+    )
