@@ -9,18 +9,18 @@ from typing import Any
 
 from saaskit.db.schema import comments, posts, users
 from sqlalchemy import bindparam, select, true
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from resources_service import responses
-from resources_service.db import compile_sql, fetch_row
+from resources_service.db import Database, compile_sql
 
 USER_PUBLIC = select(users.c.id, users.c.username, users.c.full_name, users.c.created_at)
 USER_BY_ID = USER_PUBLIC.where(users.c.id == bindparam("id"))
 USER_BY_ID_SQL = compile_sql(USER_BY_ID)
 
 
-async def get_user(engine: AsyncEngine, user_id: int) -> dict[str, Any] | None:
-    row = await fetch_row(engine, USER_BY_ID_SQL, user_id)
+async def get_user(db: Database, user_id: int) -> dict[str, Any] | None:
+    row = await db.fetch_row(USER_BY_ID_SQL, user_id)
     return responses.user_public(row) if row else None
 
 
