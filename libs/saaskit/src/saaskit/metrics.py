@@ -79,16 +79,34 @@ class RequestMetrics:
         histogram.observe(seconds)
 
 
+_SHELLS = {"sh", "bash", "dash", "zsh", "ash"}
+
+
+def server_root_process() -> psutil.Process:
+    """The process that stands for the whole server: the uvicorn/gunicorn master when
+    this process is one of its workers, else this process itself (a single-process
+    server, whatever started it: a shell, honcho, a test harness, PID 1 in a pod)."""
+    me = psutil.Process()
+    try:
+        parent = me.parent()
+        if parent is not None and parent.name() not in _SHELLS:
+            command = " ".join(parent.cmdline())
+            if "uvicorn" in command or "gunicorn" in command:
+                return parent
+    except psutil.Error:
+        pass
+    return me
+
+
 class ProcessTreeCollector:
     """``process_*`` metrics summed over a server's master and all of its workers."""
 
-    def __init__(self, root_pid: int) -> None:
-        self.root_pid = root_pid
+    def __init__(self, root: psutil.Process | None = None) -> None:
+        self.root = root or server_root_process()
 
     def collect(self):
         try:
-            root = psutil.Process(self.root_pid)
-            procs = [root, *root.children(recursive=True)]
+            procs = [self.root, *self.root.children(recursive=True)]
         except psutil.Error:
             procs = [psutil.Process()]
         cpu_seconds = 0.0
@@ -113,13 +131,19 @@ class ProcessTreeCollector:
         yield workers
 
 
+_tree_collector: ProcessTreeCollector | None = None
+
+
 def metrics_registry() -> CollectorRegistry:
     multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not multiproc_dir:
         return REGISTRY
+    global _tree_collector
+    if _tree_collector is None:
+        _tree_collector = ProcessTreeCollector()
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)
-    registry.register(ProcessTreeCollector(root_pid=os.getppid()))
+    registry.register(_tree_collector)
     return registry
 
 
