@@ -13,6 +13,9 @@ JWKS URL, issuer, audience).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import asyncpg
 import orjson
 from saaskit.db.urls import libpq_url
@@ -27,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+BIGINT_MAX = 2**63 - 1
 USER_SQL = "SELECT id, username, full_name, created_at FROM users WHERE id = $1"
 POSTS_SQL = """
 SELECT p.id, p.author_id, p.title, p.body, p.comment_count, p.created_at, p.updated_at,
@@ -85,6 +89,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def user(request: Request) -> Response:
         if not await authenticated(request):
             return _problem(401, "missing or invalid access token")
+        if request.path_params["id"] > BIGINT_MAX:
+            return _problem(404, "user not found")
         async with pool.acquire() as conn:
             row = await conn.fetchrow(USER_SQL, request.path_params["id"])
         return _json(_user(row)) if row else _problem(404, "user not found")
@@ -97,6 +103,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if posts_limit is None or comments_limit is None:
             return _problem(422, "the request is not valid")
         user_id = request.path_params["id"]
+        if user_id > BIGINT_MAX:
+            return _problem(404, "user not found")
         async with pool.acquire() as conn:
             row = await conn.fetchrow(USER_SQL, user_id)
             rows = await conn.fetch(POSTS_SQL, user_id, posts_limit, comments_limit) if row else []
@@ -126,7 +134,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         body, content_type = render_metrics()
         return Response(body, media_type=content_type)
 
-    async def lifespan(_app: Starlette):
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         nonlocal pool
         size = settings.database_pool_size
         pool = await asyncpg.create_pool(
@@ -137,8 +146,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await jwks.refresh()
         except Exception:  # noqa: BLE001, S110 - the issuer may start later; refetched on demand
             pass
-        yield
-        await pool.close()
+        try:
+            yield
+        finally:
+            await pool.close()
 
     return Starlette(
         routes=[

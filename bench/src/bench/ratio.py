@@ -32,6 +32,7 @@ from devstack.redis import EmbeddedRedis
 from saaskit.db.migrate import upgrade
 from saaskit.security.keys import ensure_key_dir
 
+from bench.processes import Server, free_port, pinned_argv
 from bench.seed import SEED_PASSWORD, seed
 
 BIN = Path(sys.executable).parent
@@ -61,54 +62,30 @@ class Result:
     k6_cpu: float  # share of one core the load generator used
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server for {url} exited with {proc.returncode}")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer within {timeout}s")
+def _cpus(spec: str | None) -> tuple[int, ...] | None:
+    return tuple(int(c) for c in spec.split(",")) if spec else None
 
 
 @contextlib.contextmanager
 def _server(app: str, env: dict[str, str], workdir: Path, workers: int,
             cpus: str | None, port: int | None = None) -> Iterator[str]:
-    port = port or _free_port()
     name = app.split(".")[0]
     metrics_dir = workdir / f"prom-{name}"
     metrics_dir.mkdir(exist_ok=True)
-    argv = [str(BIN / "uvicorn"), app, "--factory", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(workers), "--loop", "uvloop", "--http", "httptools",
-            "--no-access-log", "--log-level", "warning"]
-    if cpus:
-        argv = ["taskset", "-c", cpus, *argv]
-    log = open(workdir / f"{name}.log", "ab")  # noqa: SIM115
-    env = {**os.environ, **env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
-    proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,  # noqa: S603
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    port = port or free_port()
+    server = Server(
+        name=name,
+        argv=[str(BIN / "uvicorn"), app, "--factory", "--host", "127.0.0.1", "--port", str(port),
+              "--workers", str(workers), "--loop", "uvloop", "--http", "httptools",
+              "--no-access-log", "--log-level", "warning"],
+        env={**os.environ, **env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
+        port=port, log_path=workdir / f"{name}.log", cpus=_cpus(cpus),
+    )
+    server.start()
     try:
-        _wait(base + "/healthz", proc)
-        yield base
+        yield server.url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        server.stop()
 
 
 def _k6(name: str, base: str, token: str, users: int, vus: int, seconds: float,
@@ -116,14 +93,13 @@ def _k6(name: str, base: str, token: str, users: int, vus: int, seconds: float,
     script = workdir / "simple_get.js"
     script.write_text(K6_SCRIPT)
     out = workdir / f"k6-{name}.json"
-    argv = [str(BIN / "k6"), "run", "--quiet", "--no-usage-report", "--vus", str(vus),
-            "--duration", f"{seconds}s", str(script)]
-    if cpus:
-        argv = ["taskset", "-c", cpus, *argv]
+    argv, pin = pinned_argv([str(BIN / "k6"), "run", "--quiet", "--no-usage-report", "--vus",
+                             str(vus), "--duration", f"{seconds}s", str(script)], _cpus(cpus))
     env = {**os.environ, "BASE": base, "TOKEN": token, "USERS": str(users), "OUT": str(out),
            "K6_NO_USAGE_REPORT": "true"}
     started = time.monotonic()
-    proc = psutil.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = psutil.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                        preexec_fn=pin)
     cpu = 0.0
     with contextlib.suppress(psutil.Error):
         while proc.poll() is None:
@@ -182,19 +158,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--k6-cpus", default=None, help="taskset list for k6, e.g. 1")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     args = parser.parse_args(argv)
-    if (args.server_cpus or args.k6_cpus) and not shutil.which("taskset"):
-        raise SystemExit("taskset is not installed")
-
     workdir = Path(tempfile.mkdtemp(prefix="bench-ratio-"))
-    pg = EmbeddedPostgres(workdir / "postgres", _free_port(), durable=False)
-    rd = EmbeddedRedis(workdir / "redis", _free_port(), durable=False)
+    pg = EmbeddedPostgres(workdir / "postgres", free_port(), durable=False)
+    rd = EmbeddedRedis(workdir / "redis", free_port(), durable=False)
     try:
         pg.start(workdir / "postgres.log")
         rd.start(workdir / "redis.log")
         database_url = pg.create_database("bench")
         upgrade(database_url)
         counts = seed(database_url, "tiny")
-        auth_port = _free_port()
+        auth_port = free_port()
         env = {
             "APP_ENVIRONMENT": "development",
             "APP_DATABASE_URL": database_url,
