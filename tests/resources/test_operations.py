@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 
@@ -23,3 +25,23 @@ def test_metrics_label_requests_with_route_templates(as_alice, alice, resources_
     assert ('http_requests_total{framework="fastapi",method="GET",route="/users/{id}",'
             'service="resources",status="200"}') in text
     assert f"/users/{alice.id}\"" not in text
+
+
+def test_database_down_is_a_quick_503_on_every_path(settings, alice):
+    from resources_service.main import create_app
+    from saaskit.settings import Settings
+
+    from tests.support.ports import free_port
+    from tests.support.servers import threaded_server
+
+    dead = Settings(**{**settings.model_dump(), "database_connect_timeout": 1.0,
+                       "database_url": f"postgresql://postgres@127.0.0.1:{free_port()}/app"})
+    with threaded_server(create_app(dead)) as url:
+        # The lean driver-level read and the SQLAlchemy Core path.
+        for path in (f"/users/{alice.id}", f"/users/{alice.id}/overview", "/posts"):
+            started = time.monotonic()
+            response = httpx.get(url + path, headers=alice.headers, timeout=10)
+            assert time.monotonic() - started < 5
+            assert response.status_code == 503, (path, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert "retry-after" in response.headers and "asyncpg" not in response.text
