@@ -1,33 +1,9 @@
-"""The files API's errors, worded as the FastAPI files service words them."""
+"""The files API's errors: shared with the FastAPI files service so both word them identically."""
 
-from __future__ import annotations
-
-from saaskit.problems import ProblemError, not_found, validation_error
-
-
-def file_not_found() -> ProblemError:
-    return not_found("file")
-
-
-def too_large(limit: int) -> ProblemError:
-    return ProblemError(
-        413, f"the file is larger than the limit of {limit} bytes", title="Content Too Large"
-    )
-
-
-def unsupported_type(detected: str) -> ProblemError:
-    return ProblemError(
-        415, f"files of type {detected} are not accepted", title="Unsupported Media Type"
-    )
-
-
-def not_multipart() -> ProblemError:
-    return ProblemError(
-        415,
-        "send the file as multipart/form-data with a part named 'file'",
-        title="Unsupported Media Type",
-    )
-
-
-def missing_file_part() -> ProblemError:
-    return validation_error(["body", "file"], "a part named 'file' is required")
+from saaskit.file_problems import (  # noqa: F401
+    file_not_found,
+    missing_file_part,
+    not_multipart,
+    too_large,
+    unsupported_type,
+)

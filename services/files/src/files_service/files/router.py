@@ -83,24 +83,24 @@ async def list_files(
     }
 
 
-@router.get("/{file_id}", response_model=File, summary="One of the caller's files",
+@router.get("/{id}", response_model=File, summary="One of the caller's files",
             responses=NOT_FOUND)
-async def get_file(file_id: str, conn: ConnDep, user_id: CurrentUserId) -> dict:
-    return (await service.get(conn, user_id, service.parse_id(file_id)))._mapping
+async def get_file(id: str, conn: ConnDep, user_id: CurrentUserId) -> dict:
+    return (await service.get(conn, user_id, service.parse_id(id)))._mapping
 
 
 @router.get(
-    "/{file_id}/download",
+    "/{id}/download",
     summary="The bytes as uploaded: streamed (local storage) or a 307 to a presigned URL (S3)",
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}},
                307: {"description": "presigned URL, valid at most 15 minutes"}, **NOT_FOUND},
 )
 async def download(
-    file_id: str, engine: EngineDep, storage: StorageDep, user_id: CurrentUserId
+    id: str, engine: EngineDep, storage: StorageDep, user_id: CurrentUserId
 ) -> Response:
     async with engine.connect() as conn:
-        row = await service.get(conn, user_id, service.parse_id(file_id), files.c.storage_key)
+        row = await service.get(conn, user_id, service.parse_id(id), files.c.storage_key)
     url = await storage.presigned_get_url(
         row.storage_key, filename=row.filename, content_type=row.content_type
     )
@@ -123,10 +123,10 @@ async def download(
     )
 
 
-@router.delete("/{file_id}", status_code=status.HTTP_204_NO_CONTENT,
+@router.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT,
                summary="Delete a file: its object and its row", responses=NOT_FOUND)
 async def delete_file(
-    file_id: str, engine: EngineDep, storage: StorageDep, user_id: CurrentUserId
+    id: str, engine: EngineDep, storage: StorageDep, user_id: CurrentUserId
 ) -> Response:
-    await service.remove(engine, storage, user_id, service.parse_id(file_id))
+    await service.remove(engine, storage, user_id, service.parse_id(id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
