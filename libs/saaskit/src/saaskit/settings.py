@@ -29,14 +29,14 @@ class Settings(BaseSettings):
 
     # Connections. One URL per server; each driver gets its own dialect variant of it.
     database_url: str = Field(
-        "postgresql://postgres@127.0.0.1:55432/app",
+        "postgresql://postgres@127.0.0.1:15432/app",
         validation_alias=AliasChoices("APP_DATABASE_URL", "DATABASE_URL"),
     )
     database_pool_size: int = Field(10, ge=1, le=200)
     database_connect_timeout: float = Field(2.0, gt=0)
     database_statement_timeout_ms: int = Field(15_000, ge=0)
     redis_url: str = Field(
-        "redis://127.0.0.1:56379/0",
+        "redis://127.0.0.1:16379/0",
         validation_alias=AliasChoices("APP_REDIS_URL", "REDIS_URL"),
     )
     redis_timeout: float = Field(1.0, gt=0)

@@ -19,8 +19,10 @@ from devstack.redis import EmbeddedRedis
 from saaskit.db.migrate import upgrade
 from saaskit.security.keys import ensure_key_dir
 
-PG_PORT = 55432
-REDIS_PORT = 56379
+# Below the kernel's ephemeral range (32768+), so no client socket of the machine can
+# hold them when the stack starts.
+PG_PORT = 15432
+REDIS_PORT = 16379
 DATABASE = "app"
 
 console = Console(stderr=True)
