@@ -7,7 +7,7 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install up test lint migrate keys clean
+.PHONY: install up smoke test lint migrate keys clean
 
 # Installs exactly what uv.lock pins, for every package of the workspace.
 install:
@@ -16,6 +16,10 @@ install:
 
 up: install
 	$(BIN)/devstack up
+
+# With `make up` running in another terminal: the user journey end to end, over HTTP.
+smoke: install
+	$(BIN)/devstack smoke
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

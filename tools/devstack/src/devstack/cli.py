@@ -22,6 +22,14 @@ def up(data_dir: Path = typer.Option(DATA, help="Where data lives (ignored by gi
 
 
 @app.command()
+def smoke() -> None:
+    """Walk the running stack (`make up`) end to end over HTTP, as a user would."""
+    from devstack.smoke import run
+
+    run()
+
+
+@app.command()
 def keys(directory: Path = typer.Option(DATA / "keys", help="Key directory.")) -> None:
     """Create a development signing key if the directory has none."""
     ensure_key_dir(directory)

