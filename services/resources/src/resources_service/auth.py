@@ -29,6 +29,5 @@ class BearerUserId(HTTPBearer):
         return claims.user_id
 
 
-CallerId = Annotated[
-    int, Depends(BearerUserId(auto_error=False, description="An access token (POST /auth/token)"))
-]
+_bearer = BearerUserId(scheme_name="HTTPBearer", description="An access token (POST /auth/token)")
+CallerId = Annotated[int, Depends(_bearer)]
