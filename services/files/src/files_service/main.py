@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from anyio import to_thread
 from fastapi import FastAPI, Request
+from starlette.responses import Response
+
+from files_service.files.router import router
 from saaskit.logging import get_logger
 from saaskit.problems import unavailable
 from saaskit.settings import Settings, get_settings
 from saaskit.storage import AsyncStorage, S3Storage, StorageUnavailable, build_storage
 from saaskit.web.app import create_service_app
 from saaskit.web.errors import problem_response
-from starlette.responses import Response
-
-from files_service.files.router import router
 
 log = get_logger(__name__)
 

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from saaskit.settings import Settings, get_settings
-from saaskit.web.app import create_service_app
 
 from resources_service.comments.router import router as comments_router
-from resources_service.db import Database
 from resources_service.jobs.router import router as jobs_router
 from resources_service.posts.router import router as posts_router
 from resources_service.users.router import router as users_router
+from saaskit.settings import Settings, get_settings
+from saaskit.web.app import create_service_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-
-    async def startup(app: FastAPI) -> None:
-        app.state.db = Database(
-            app.state.engine, settings.database_pool_size, settings.database_connect_timeout
-        )
-
     return create_service_app(
         settings,
         service="resources",
@@ -28,5 +21,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Users, posts, comments, the user overview, and background jobs. "
         "Access tokens are verified locally against the auth service's JWKS.",
         routers=[users_router, posts_router, comments_router, jobs_router],
-        on_startup=startup,
     )

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Query
+from sqlalchemy import ColumnElement, Select, Table, tuple_
+
 from saaskit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, InvalidCursor, next_cursor
 from saaskit.problems import validation_error
-from sqlalchemy import ColumnElement, Select, Table, tuple_
 
 BIGINT_MAX = 2**63 - 1  # ids are BIGINT: anything larger can match no row
 

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from saaskit.timeutil import rfc3339
 from starlette.responses import Response
+
+from saaskit.timeutil import rfc3339
 
 Row = Mapping[str, Any]
 

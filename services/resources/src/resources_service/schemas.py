@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
+
 from saaskit.web.types import OptionalTimestamp, Timestamp
 
 T = TypeVar("T")

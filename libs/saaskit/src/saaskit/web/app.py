@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from saaskit.db.database import Database
 from saaskit.db.engine import create_engine
 from saaskit.logging import configure_logging, get_logger
 from saaskit.queue import create_queue
@@ -52,6 +53,9 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.engine = create_engine(settings)
+        app.state.db = Database(
+            app.state.engine, settings.database_pool_size, settings.database_connect_timeout
+        )
         app.state.queue = await create_queue(settings.redis_url, settings.queue_name, settings.redis_timeout)
         app.state.authenticator = Authenticator(verifier, jwks)
         if jwks is not None:

@@ -1,4 +1,8 @@
-"""Request-scoped dependencies shared by the FastAPI services."""
+"""Request-scoped dependencies shared by the FastAPI services.
+
+All are ``async def``: FastAPI runs a plain ``def`` dependency on a thread pool, a
+thread hop per request for what is only an attribute read.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +13,29 @@ from arq.connections import ArqRedis
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from saaskit.db.database import Database
 from saaskit.settings import Settings
+
+
+async def get_database(request: Request) -> Database:
+    return request.app.state.db
 
 
 async def get_connection(request: Request) -> AsyncIterator[AsyncConnection]:
     """A pooled connection for the request; uncommitted work is rolled back at the end."""
-    async with request.app.state.engine.connect() as conn:
+    async with request.app.state.db.connect() as conn:
         yield conn
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_queue(request: Request) -> ArqRedis:
+async def get_queue(request: Request) -> ArqRedis:
     return request.app.state.queue
 
 
+DatabaseDep = Annotated[Database, Depends(get_database)]
 ConnDep = Annotated[AsyncConnection, Depends(get_connection)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 QueueDep = Annotated[ArqRedis, Depends(get_queue)]

@@ -6,6 +6,7 @@ With no endpoint nothing is instrumented, so a local run or a benchmark pays not
 from __future__ import annotations
 
 from fastapi import FastAPI
+
 from saaskit.settings import Settings
 
 

@@ -6,19 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import RedirectResponse, StreamingResponse
+
+from files_service.files import service
+from files_service.files.dependencies import StorageDep
+from files_service.files.exceptions import file_not_found
+from files_service.files.schemas import File, FilePage
+from files_service.files.upload import UploadStream, boundary_of, check_declared_length
 from saaskit.db.schema import files
 from saaskit.filetypes import content_disposition
 from saaskit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, InvalidCursor, next_cursor
 from saaskit.problems import validation_error
 from saaskit.storage import ObjectNotFound
 from saaskit.web.auth import CurrentUserId
-from saaskit.web.deps import ConnDep, QueueDep, SettingsDep
-
-from files_service.files import service
-from files_service.files.dependencies import EngineDep, StorageDep
-from files_service.files.exceptions import file_not_found
-from files_service.files.schemas import File, FilePage
-from files_service.files.upload import UploadStream, boundary_of, check_declared_length
+from saaskit.web.deps import ConnDep, DatabaseDep, QueueDep, SettingsDep
 
 PROBLEM = {"content": {"application/problem+json": {}}}
 NOT_FOUND = {404: {"description": "no such file of the caller's", **PROBLEM}}
@@ -49,7 +49,7 @@ _UPLOAD_BODY = {
     },
 )
 async def upload(
-    request: Request, response: Response, user_id: CurrentUserId, engine: EngineDep,
+    request: Request, response: Response, user_id: CurrentUserId, db: DatabaseDep,
     storage: StorageDep, pool: QueueDep, settings: SettingsDep,
 ) -> dict:
     check_declared_length(request.headers.get("content-length"), settings.max_upload_bytes)
@@ -58,7 +58,7 @@ async def upload(
         settings.max_upload_bytes,
         settings.allowed_content_types,
     )
-    created = await service.create(engine, storage, pool, user_id, stream, request.stream())
+    created = await service.create(db, storage, pool, user_id, stream, request.stream())
     response.headers["Location"] = f"/files/{created['id']}"
     return created
 
@@ -97,9 +97,9 @@ async def get_file(id: str, conn: ConnDep, user_id: CurrentUserId) -> dict:
                307: {"description": "presigned URL, valid at most 15 minutes"}, **NOT_FOUND},
 )
 async def download(
-    id: str, engine: EngineDep, storage: StorageDep, user_id: CurrentUserId
+    id: str, db: DatabaseDep, storage: StorageDep, user_id: CurrentUserId
 ) -> Response:
-    async with engine.connect() as conn:
+    async with db.connect() as conn:
         row = await service.get(conn, user_id, service.parse_id(id), files.c.storage_key)
     url = await storage.presigned_get_url(
         row.storage_key, filename=row.filename, content_type=row.content_type
@@ -126,7 +126,7 @@ async def download(
 @router.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT,
                summary="Delete a file: its object and its row", responses=NOT_FOUND)
 async def delete_file(
-    id: str, engine: EngineDep, storage: StorageDep, user_id: CurrentUserId
+    id: str, db: DatabaseDep, storage: StorageDep, user_id: CurrentUserId
 ) -> Response:
-    await service.remove(engine, storage, user_id, service.parse_id(id))
+    await service.remove(db, storage, user_id, service.parse_id(id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

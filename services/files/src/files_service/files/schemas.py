@@ -6,6 +6,7 @@ import uuid
 from typing import Literal
 
 from pydantic import BaseModel
+
 from saaskit.web.types import Timestamp
 
 

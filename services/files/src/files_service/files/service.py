@@ -12,16 +12,17 @@ from typing import Any
 
 import anyio
 from arq.connections import ArqRedis
+from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from files_service.files.exceptions import file_not_found
+from files_service.files.upload import UploadStream
 from saaskit import queue
+from saaskit.db.database import Database
 from saaskit.db.schema import files, jobs
 from saaskit.logging import get_logger
 from saaskit.pagination import Cursor
 from saaskit.storage import AsyncStorage, new_key
-from sqlalchemy import delete, insert, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
-from files_service.files.exceptions import file_not_found
-from files_service.files.upload import UploadStream
 
 log = get_logger(__name__)
 
@@ -32,14 +33,14 @@ FILE_COLUMNS = (
 
 
 async def create(
-    engine: AsyncEngine, storage: AsyncStorage, pool: ArqRedis, owner_id: int,
+    db: Database, storage: AsyncStorage, pool: ArqRedis, owner_id: int,
     upload: UploadStream, body,
 ) -> dict[str, Any]:
     file_id = uuid.uuid4()
     key = new_key("uploads", file_id)
     await storage.write(key, upload.file_chunks(body))
     try:
-        async with engine.begin() as conn:
+        async with db.begin() as conn:
             row = (await conn.execute(
                 insert(files).values(
                     id=file_id, owner_id=owner_id, filename=upload.filename,
@@ -98,10 +99,10 @@ async def list_page(
 
 
 async def remove(
-    engine: AsyncEngine, storage: AsyncStorage, owner_id: int, file_id: uuid.UUID
+    db: Database, storage: AsyncStorage, owner_id: int, file_id: uuid.UUID
 ) -> None:
     """The row goes only if its objects could be deleted (else 503 and nothing changes)."""
-    async with engine.begin() as conn:
+    async with db.begin() as conn:
         row = (await conn.execute(
             delete(files).where(files.c.id == file_id, files.c.owner_id == owner_id)
             .returning(files.c.storage_key, files.c.thumbnail_key)

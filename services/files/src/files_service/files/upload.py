@@ -15,7 +15,6 @@ from collections.abc import AsyncIterable, AsyncIterator
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from saaskit.filetypes import SNIFF_BYTES, detect_content_type, sanitize_filename
 
 from files_service.files.exceptions import (
     malformed_body,
@@ -24,6 +23,7 @@ from files_service.files.exceptions import (
     too_large,
     unsupported_type,
 )
+from saaskit.filetypes import SNIFF_BYTES, detect_content_type, sanitize_filename
 
 FIELD = "file"
 # Room for the boundaries and part headers around the file, and small extra fields.

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
-from saaskit.problems import not_found
 
-from resources_service.auth import CallerId
 from resources_service.comments import service
 from resources_service.comments.schemas import CommentIn
-from resources_service.db import ConnDep
 from resources_service.errors import PROBLEM_RESPONSES
 from resources_service.params import Id, Paging
 from resources_service.responses import JSONBytes
 from resources_service.schemas import Comment, Page
+from saaskit.problems import not_found
+from saaskit.web.auth import CurrentUserId
+from saaskit.web.deps import ConnDep
 
 router = APIRouter(tags=["comments"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/posts/{id}/comments", response_model=Page[Comment], summary="A post's comments")
-async def list_comments(id: Id, conn: ConnDep, _caller: CallerId, paging: Paging) -> JSONBytes:
+async def list_comments(id: Id, conn: ConnDep, _caller: CurrentUserId, paging: Paging) -> JSONBytes:
     page = await service.list_comments(conn, id, paging)
     if page is None:
         raise not_found("post")
@@ -32,7 +32,7 @@ async def list_comments(id: Id, conn: ConnDep, _caller: CallerId, paging: Paging
     summary="Comment on a post",
 )
 async def create_comment(
-    id: Id, data: CommentIn, conn: ConnDep, caller: CallerId
+    id: Id, data: CommentIn, conn: ConnDep, caller: CurrentUserId
 ) -> JSONBytes:
     comment = await service.create_comment(conn, id, caller, data)
     if comment is None:
@@ -45,7 +45,7 @@ async def create_comment(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a comment (its author, or the post's author)",
 )
-async def delete_comment(id: Id, conn: ConnDep, caller: CallerId) -> Response:
+async def delete_comment(id: Id, conn: ConnDep, caller: CurrentUserId) -> Response:
     if not await service.delete_comment(conn, id, caller):
         raise not_found("comment")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

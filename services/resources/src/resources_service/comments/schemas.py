@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
+
 from saaskit.db.schema import COMMENT_BODY_MAX
 
 

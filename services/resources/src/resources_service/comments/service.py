@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from saaskit.db.schema import comments, posts
 from sqlalchemy import delete, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from resources_service import responses
 from resources_service.comments.schemas import CommentIn
 from resources_service.params import PageParams
+from saaskit.db.schema import comments, posts
 
 
 async def list_comments(

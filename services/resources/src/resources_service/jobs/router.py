@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-from saaskit.problems import not_found
-from saaskit.web.deps import QueueDep
 
-from resources_service.auth import CallerId
-from resources_service.db import ConnDep
 from resources_service.errors import PROBLEM_RESPONSES
 from resources_service.jobs import service
 from resources_service.jobs.schemas import JOB_FUNCTIONS, JobIn
 from resources_service.params import Id
 from resources_service.responses import JSONBytes
 from resources_service.schemas import Job
+from saaskit.problems import not_found
+from saaskit.web.auth import CurrentUserId
+from saaskit.web.deps import ConnDep, QueueDep
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], responses=PROBLEM_RESPONSES)
 
@@ -24,13 +23,13 @@ router = APIRouter(prefix="/jobs", tags=["jobs"], responses=PROBLEM_RESPONSES)
     response_model=Job,
     summary="Start a job (export_posts: your posts and their comments as a JSON file)",
 )
-async def start_job(data: JobIn, conn: ConnDep, pool: QueueDep, caller: CallerId) -> JSONBytes:
+async def start_job(data: JobIn, conn: ConnDep, pool: QueueDep, caller: CurrentUserId) -> JSONBytes:
     job = await service.start_job(conn, pool, caller, data.type, JOB_FUNCTIONS[data.type])
     return JSONBytes(job, status_code=202, headers={"Location": f"/jobs/{job['id']}"})
 
 
 @router.get("/{id}", response_model=Job, summary="A job of yours: its status and result")
-async def get_job(id: Id, conn: ConnDep, caller: CallerId) -> JSONBytes:
+async def get_job(id: Id, conn: ConnDep, caller: CurrentUserId) -> JSONBytes:
     job = await service.get_job(conn, id, caller)
     if job is None:
         raise not_found("job")

@@ -11,14 +11,14 @@ from typing import Any
 
 import redis.exceptions
 from arq.connections import ArqRedis
-from saaskit import queue
-from saaskit.db.schema import jobs
-from saaskit.logging import get_logger
-from saaskit.problems import unavailable
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from resources_service import responses
+from saaskit import queue
+from saaskit.db.schema import jobs
+from saaskit.logging import get_logger
+from saaskit.problems import unavailable
 
 log = get_logger(__name__)
 

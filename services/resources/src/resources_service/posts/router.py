@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from saaskit.db.schema import SEARCH_MAX
-from saaskit.problems import not_found
 
-from resources_service.auth import CallerId
-from resources_service.db import ConnDep
 from resources_service.errors import PROBLEM_RESPONSES
 from resources_service.params import BIGINT_MAX, Id, Paging
 from resources_service.posts import service
 from resources_service.posts.schemas import PostIn, PostPatch
 from resources_service.responses import JSONBytes
 from resources_service.schemas import Page, Post
+from saaskit.db.schema import SEARCH_MAX
+from saaskit.problems import not_found
+from saaskit.web.auth import CurrentUserId
+from saaskit.web.deps import ConnDep
 
 router = APIRouter(prefix="/posts", tags=["posts"], responses=PROBLEM_RESPONSES)
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/posts", tags=["posts"], responses=PROBLEM_RESPONSES)
 @router.get("", response_model=Page[Post], summary="Posts, newest first")
 async def list_posts(
     conn: ConnDep,
-    _caller: CallerId,
+    _caller: CurrentUserId,
     paging: Paging,
     author_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
     q: Annotated[
@@ -34,13 +34,13 @@ async def list_posts(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Post, summary="Write a post")
-async def create_post(data: PostIn, conn: ConnDep, caller: CallerId) -> JSONBytes:
+async def create_post(data: PostIn, conn: ConnDep, caller: CurrentUserId) -> JSONBytes:
     post = await service.create_post(conn, caller, data)
     return JSONBytes(post, status_code=201, headers={"Location": f"/posts/{post['id']}"})
 
 
 @router.get("/{id}", response_model=Post, summary="A post")
-async def get_post(id: Id, conn: ConnDep, _caller: CallerId) -> JSONBytes:
+async def get_post(id: Id, conn: ConnDep, _caller: CurrentUserId) -> JSONBytes:
     post = await service.get_post(conn, id)
     if post is None:
         raise not_found("post")
@@ -48,7 +48,7 @@ async def get_post(id: Id, conn: ConnDep, _caller: CallerId) -> JSONBytes:
 
 
 @router.patch("/{id}", response_model=Post, summary="Edit your post")
-async def update_post(id: Id, data: PostPatch, conn: ConnDep, caller: CallerId) -> JSONBytes:
+async def update_post(id: Id, data: PostPatch, conn: ConnDep, caller: CurrentUserId) -> JSONBytes:
     post = await service.update_post(conn, id, caller, data)
     if post is None:
         raise not_found("post")
@@ -58,7 +58,7 @@ async def update_post(id: Id, data: PostPatch, conn: ConnDep, caller: CallerId) 
 @router.delete(
     "/{id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete your post and its comments"
 )
-async def delete_post(id: Id, conn: ConnDep, caller: CallerId) -> Response:
+async def delete_post(id: Id, conn: ConnDep, caller: CurrentUserId) -> Response:
     if not await service.delete_post(conn, id, caller):
         raise not_found("post")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

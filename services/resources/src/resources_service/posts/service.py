@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from saaskit.db.schema import posts
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from resources_service import responses
 from resources_service.params import PageParams
 from resources_service.posts.schemas import PostIn, PostPatch
+from saaskit.db.schema import posts
 
 
 async def list_posts(

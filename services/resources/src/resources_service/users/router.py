@@ -5,21 +5,21 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from saaskit.problems import not_found
 
-from resources_service.auth import CallerId
-from resources_service.db import ConnDep
 from resources_service.errors import PROBLEM_RESPONSES
 from resources_service.params import Id
 from resources_service.responses import JSONBytes
 from resources_service.schemas import Overview, UserPublic
 from resources_service.users import service
+from saaskit.problems import not_found
+from saaskit.web.auth import CurrentUserId
+from saaskit.web.deps import ConnDep
 
 router = APIRouter(prefix="/users", tags=["users"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/{id}", response_model=UserPublic, summary="A user's public profile")
-async def get_user(id: Id, request: Request, _caller: CallerId) -> JSONBytes:
+async def get_user(id: Id, request: Request, _caller: CurrentUserId) -> JSONBytes:
     # The benchmark's simple_get: no dependency beyond the caller (each level costs).
     user = await service.get_user(request.app.state.db, id)
     if user is None:
@@ -35,7 +35,7 @@ async def get_user(id: Id, request: Request, _caller: CallerId) -> JSONBytes:
 async def get_overview(
     id: Id,
     conn: ConnDep,
-    _caller: CallerId,
+    _caller: CurrentUserId,
     posts_limit: Annotated[int, Query(ge=1, le=50)] = 10,
     comments_limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> JSONBytes:

@@ -1,5 +1,5 @@
 """User reads. ``get_user`` is the benchmark's ``simple_get``: one prepared statement
-on the driver connection (see ``resources_service.db``). The overview goes through
+on the driver connection (see ``saaskit.db.database``). The overview goes through
 SQLAlchemy Core and always runs exactly two statements, whatever the limits: the user,
 then the newest posts each joined LATERALly to its newest comments."""
 
@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from saaskit.db.schema import comments, posts, users
 from sqlalchemy import bindparam, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from resources_service import responses
-from resources_service.db import Database, compile_sql
+from saaskit.db.database import Database, compile_sql
+from saaskit.db.schema import comments, posts, users
 
 USER_PUBLIC = select(users.c.id, users.c.username, users.c.full_name, users.c.created_at)
 USER_BY_ID = USER_PUBLIC.where(users.c.id == bindparam("id"))

@@ -1,17 +1,17 @@
-"""Database access of the resources service: one pool, a fair queue, a lean read path.
+"""The FastAPI services' database handle: one pool, a fair queue, a lean read path.
 
 - One pool: everything borrows from the SQLAlchemy engine's pool of
   ``database_pool_size`` connections.
-- A fair queue: an asyncio queue hands a freed connection to whichever task asks next,
-  not to the one that has waited longest, so under load some requests starve until the
-  pool timeout fires (seen as 503s and a p99 in the hundreds of milliseconds). A FIFO
-  semaphore of the pool's size in front of it serves waiters in arrival order; a
-  request waits at most ``database_connect_timeout`` for its turn, then gets 503.
-- The lean read path: the hot reads skip SQLAlchemy's connection and result layers and
-  run on the asyncpg connection underneath, which prepares each SQL text once per
-  connection (asyncpg's statement cache). Checkout, query and checkin run in one
-  greenlet, as SQLAlchemy's own async layer does, and a broken connection is
-  invalidated, never handed back to the pool.
+- A fair queue: SQLAlchemy's async pool hands a freed connection to whichever task asks
+  next, not to the one that has waited longest, so under load some requests starve until
+  the pool timeout fires (seen as 503s and a p99 in the hundreds of milliseconds). A FIFO
+  semaphore of the pool's size in front of it serves waiters in arrival order; a request
+  waits at most ``database_connect_timeout`` for its turn, then gets 503.
+- The lean read path: hot reads skip SQLAlchemy's connection and result layers and run
+  on the asyncpg connection underneath, which prepares each SQL text once per connection
+  (asyncpg's statement cache). Checkout, query and checkin run in one greenlet, as
+  SQLAlchemy's own async layer does, and a broken connection is invalidated, never
+  handed back to the pool.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Any
 
 import asyncpg
-from fastapi import Depends, Request
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -73,14 +72,12 @@ class Database:
         async with self._turn(), self.engine.connect() as conn:
             yield conn
 
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction, committed when the block ends without error."""
+        async with self._turn(), self.engine.begin() as conn:
+            yield conn
+
     async def fetch_row(self, sql: str, *args: Any) -> asyncpg.Record | None:
         async with self._turn():
             return await greenlet_spawn(_run, self.engine, "fetchrow", sql, args)
-
-
-async def get_connection(request: Request) -> AsyncIterator[AsyncConnection]:
-    async with request.app.state.db.connect() as conn:
-        yield conn
-
-
-ConnDep = Annotated[AsyncConnection, Depends(get_connection)]
