@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from moto.server import ThreadedMotoServer
 from pydantic import SecretStr
+
 from saaskit.settings import Settings
 from saaskit.storage import LocalStorage, S3Storage, Storage, build_storage
-
 from tests.support.ports import free_port
 from tests.support.servers import threaded_server
 

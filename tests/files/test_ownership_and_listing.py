@@ -14,8 +14,8 @@ from datetime import datetime
 import httpx
 import psycopg
 import pytest
-from saaskit.db.urls import libpq_url
 
+from saaskit.db.urls import libpq_url
 from tests.files.client import download, upload
 from tests.support.api import Account, new_account
 

@@ -12,9 +12,9 @@ import psycopg
 import pytest
 import redis
 from PIL import Image
+
 from saaskit.db.urls import libpq_url
 from saaskit.queue import JOB_KEY_PREFIX, arq_job_id
-
 from tests.files.client import download, upload
 from tests.files.conftest import MIB, serve_files, stored_keys
 from tests.support.api import new_account

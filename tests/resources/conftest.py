@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import httpx
 import psycopg
 import pytest
+
 from resources_service.main import create_app
 from saaskit.db.urls import libpq_url
 from saaskit.settings import Settings
-
 from tests.support.api import Account, new_account
 from tests.support.servers import threaded_server
 

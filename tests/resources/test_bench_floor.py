@@ -6,11 +6,11 @@ from __future__ import annotations
 import httpx
 import psycopg
 import pytest
+
 from bench.floor import create_app as create_floor
 from bench.seed import SEED_PASSWORD, seed
 from saaskit.db.urls import libpq_url
 from saaskit.security.passwords import PasswordService
-
 from tests.support.api import login
 from tests.support.servers import threaded_server
 

@@ -4,8 +4,8 @@ a worker killed in the middle of sending."""
 from __future__ import annotations
 
 import redis
-from saaskit import queue
 
+from saaskit import queue
 from tests.support.api import new_account
 from tests.support.ports import free_port
 from tests.worker.conftest import job_finished, query, wait_for

@@ -9,9 +9,9 @@ import signal
 import httpx
 import pytest
 import redis
+
 from saaskit import queue
 from saaskit.storage import new_key
-
 from tests.files.client import download
 from tests.support.api import new_account
 from tests.worker.conftest import job_finished, query, wait_for

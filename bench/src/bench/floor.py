@@ -18,6 +18,11 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
 from saaskit.db.urls import libpq_url
 from saaskit.metrics import render_metrics
 from saaskit.problems import PROBLEM_JSON, problem
@@ -25,10 +30,6 @@ from saaskit.security.jwks_client import JWKSCache
 from saaskit.security.tokens import AccessTokenVerifier, InvalidToken
 from saaskit.settings import Settings, get_settings
 from saaskit.timeutil import rfc3339
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 BIGINT_MAX = 2**63 - 1
 USER_SQL = "SELECT id, username, full_name, created_at FROM users WHERE id = $1"

@@ -27,13 +27,13 @@ from pathlib import Path
 
 import httpx
 import psutil
+
+from bench.processes import Server, free_port, pinned_argv
+from bench.seed import SEED_PASSWORD, seed
 from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis
 from saaskit.db.migrate import upgrade
 from saaskit.security.keys import ensure_key_dir
-
-from bench.processes import Server, free_port, pinned_argv
-from bench.seed import SEED_PASSWORD, seed
 
 BIN = Path(sys.executable).parent
 K6_SCRIPT = """

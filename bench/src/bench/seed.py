@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+
 from saaskit.db.urls import libpq_url
 from saaskit.security.passwords import PasswordService
 from saaskit.settings import Settings

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+
+from bench.processes import Server, free_port
+from bench.seed import SEED_PASSWORD, SIZES, seed
 from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis
 from saaskit.db.migrate import upgrade
 from saaskit.security.keys import ensure_key_dir
-
-from bench.processes import Server, free_port
-from bench.seed import SEED_PASSWORD, SIZES, seed
 
 ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import httpx
 import psutil
+
+from bench.processes import Server, free_port
 from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis
 from saaskit.db.migrate import upgrade
 from saaskit.security.keys import ensure_key_dir
-
-from bench.processes import Server, free_port
 
 MIB = 1024 * 1024
 LINE = b"The quick brown fox jumps over the lazy dog, 0123456789.\n"

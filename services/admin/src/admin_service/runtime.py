@@ -7,6 +7,7 @@ from functools import cache
 
 import redis
 from django.conf import settings
+
 from saaskit.security.keys import KeySet
 from saaskit.security.passwords import PasswordService
 from saaskit.security.tokens import AccessTokenIssuer, AccessTokenVerifier, local_lookup

@@ -7,10 +7,11 @@ import logging
 import os
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from saaskit.db.urls import libpq_url
 from saaskit.logging import configure_logging
 from saaskit.settings import get_settings
-from sqlalchemy.engine import make_url
 
 APP = get_settings()
 

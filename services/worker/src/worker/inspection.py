@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
+
 from saaskit.filetypes import JSON, SNIFF_BYTES, detect_content_type
 from saaskit.storage import ObjectNotFound, Storage
 

@@ -22,13 +22,13 @@ from typing import Any
 import aiosmtplib
 import redis.exceptions
 from arq import Retry
-from saaskit.db.schema import jobs
-from saaskit.logging import get_logger
-from saaskit.storage import StorageUnavailable
 from sqlalchemy import func, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from saaskit.db.schema import jobs
+from saaskit.logging import get_logger
+from saaskit.storage import StorageUnavailable
 from worker import metrics
 
 log = get_logger(__name__)

@@ -10,12 +10,12 @@ from typing import Any
 
 from arq import cron, func
 from arq.connections import RedisSettings
+
 from saaskit import queue
 from saaskit.db.engine import create_engine
 from saaskit.logging import configure_logging, get_logger
 from saaskit.settings import Settings, get_settings
 from saaskit.storage import AsyncStorage, S3Storage, build_storage
-
 from worker import lifecycle
 from worker.metrics import serve_metrics
 from worker.tasks import export_posts as export_task

@@ -13,10 +13,9 @@ import shutil
 import stat
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import warnings
 
 import psycopg
 

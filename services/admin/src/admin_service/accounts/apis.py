@@ -8,9 +8,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from saaskit.db import schema
-from saaskit.problems import unauthorized
-from saaskit.validation import normalize_email, password_weakness
 
 from admin_service import runtime
 from admin_service.accounts import selectors, services
@@ -21,6 +18,9 @@ from admin_service.api.serializers import (
     parse_body,
     parse_id,
 )
+from saaskit.db import schema
+from saaskit.problems import unauthorized
+from saaskit.validation import normalize_email, password_weakness
 
 
 class MeOutput(serializers.Serializer):

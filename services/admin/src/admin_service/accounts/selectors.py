@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.db.models.functions import Lower
-from saaskit.problems import not_found
 
 from admin_service.accounts.models import User
+from saaskit.problems import not_found
 
 
 def user_by_login(login: str) -> User | None:

@@ -13,16 +13,16 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Now
-from saaskit import queue
-from saaskit.auth_problems import already_taken, invalid_credentials, invalid_refresh_token
-from saaskit.logging import get_logger
-from saaskit.security.tokens import hash_refresh_token, new_refresh_token
-from saaskit.timeutil import utcnow
 
 from admin_service import runtime
 from admin_service.accounts import selectors
 from admin_service.accounts.models import RefreshToken, User
 from admin_service.jobs import services as jobs
+from saaskit import queue
+from saaskit.auth_problems import already_taken, invalid_credentials, invalid_refresh_token
+from saaskit.logging import get_logger
+from saaskit.security.tokens import hash_refresh_token, new_refresh_token
+from saaskit.timeutil import utcnow
 
 log = get_logger(__name__)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rest_framework import authentication, exceptions
-from saaskit.security.tokens import InvalidToken
 
 from admin_service import runtime
+from saaskit.security.tokens import InvalidToken
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions
 from rest_framework.views import set_rollback
+
 from saaskit.logging import get_logger
 from saaskit.problems import PROBLEM_JSON, ProblemError, problem, unauthorized, unavailable
 from saaskit.storage import StorageUnavailable

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+
 from saaskit.pagination import Cursor, next_cursor
 
 

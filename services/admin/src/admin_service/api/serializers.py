@@ -8,10 +8,10 @@ import uuid
 from typing import Any
 
 from rest_framework import serializers
-from saaskit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, InvalidCursor
-from saaskit.timeutil import rfc3339
 
 from admin_service.api.exceptions import RequestInvalid
+from saaskit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, InvalidCursor
+from saaskit.timeutil import rfc3339
 
 BIGINT_MAX = 2**63 - 1  # ids are BIGINT
 

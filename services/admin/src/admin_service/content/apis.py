@@ -6,7 +6,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from saaskit.db import schema
 
 from admin_service.accounts.apis import UserPublicOutput
 from admin_service.api.pagination import page_body
@@ -20,6 +19,7 @@ from admin_service.api.serializers import (
     parse_query,
 )
 from admin_service.content import selectors, services
+from saaskit.db import schema
 
 
 class PostOutput(serializers.Serializer):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models.functions import Now
-from saaskit.db import schema
 
 from admin_service.accounts.models import User
+from saaskit.db import schema
 
 
 class Post(models.Model):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from saaskit.pagination import Cursor
-from saaskit.problems import not_found
 
 from admin_service.accounts.models import User
 from admin_service.api.lookups import contains_pattern
 from admin_service.api.pagination import keyset_page
 from admin_service.content.models import Comment, Post
+from saaskit.pagination import Cursor
+from saaskit.problems import not_found
 
 NEWEST_FIRST = ("-created_at", "-id")
 

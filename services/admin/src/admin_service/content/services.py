@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import F, Q
-from saaskit.problems import not_found
-from saaskit.timeutil import utcnow
 
 from admin_service.content.models import Comment, Post
+from saaskit.problems import not_found
+from saaskit.timeutil import utcnow
 
 
 def create_post(*, author_id: int, title: str, body: str) -> Post:

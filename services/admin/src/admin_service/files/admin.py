@@ -3,12 +3,12 @@ from django.contrib import admin, messages
 from django.http import Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
-from saaskit.storage import ObjectNotFound
 
 from admin_service.api.admin_base import TableAdmin
 from admin_service.files import services
 from admin_service.files.downloads import download_response
 from admin_service.files.models import File
+from saaskit.storage import ObjectNotFound
 
 
 @admin.register(File)

@@ -7,7 +7,6 @@ from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from saaskit.storage import ObjectNotFound
 
 from admin_service import runtime
 from admin_service.api.pagination import page_body
@@ -16,6 +15,7 @@ from admin_service.files import selectors, services
 from admin_service.files.downloads import download_response
 from admin_service.files.exceptions import file_not_found, missing_file_part, not_multipart
 from admin_service.files.upload import FIELD, CheckedUploadHandler, check_declared_length
+from saaskit.storage import ObjectNotFound
 
 
 class FileOutput(serializers.Serializer):

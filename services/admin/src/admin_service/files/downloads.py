@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
-from saaskit.filetypes import content_disposition
 
 from admin_service import runtime
 from admin_service.files.models import File
+from saaskit.filetypes import content_disposition
 
 
 def download_response(file: File) -> HttpResponse | StreamingHttpResponse:

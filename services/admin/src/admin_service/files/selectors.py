@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import uuid
 
-from saaskit.pagination import Cursor
-
 from admin_service.api.pagination import keyset_page
 from admin_service.files.exceptions import file_not_found
 from admin_service.files.models import File
+from saaskit.pagination import Cursor
 
 
 def file_of_owner(raw_id: str, owner_id: int) -> File:

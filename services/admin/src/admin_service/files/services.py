@@ -7,13 +7,13 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
-from saaskit import queue
-from saaskit.storage import file_chunks, new_key
 
 from admin_service import runtime
 from admin_service.files.models import File
 from admin_service.files.upload import CheckedUploadHandler
 from admin_service.jobs import services as jobs
+from saaskit import queue
+from saaskit.storage import file_chunks, new_key
 
 
 def store_upload(owner_id: int, upload, handler: CheckedUploadHandler) -> File:

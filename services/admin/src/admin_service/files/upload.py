@@ -8,9 +8,9 @@ from __future__ import annotations
 import hashlib
 
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from saaskit.filetypes import SNIFF_BYTES, detect_content_type, sanitize_filename
 
 from admin_service.files.exceptions import too_large, unsupported_type
+from saaskit.filetypes import SNIFF_BYTES, detect_content_type, sanitize_filename
 
 FIELD = "file"
 # Room for the boundaries and part headers around the file.

@@ -6,7 +6,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from saaskit import queue
 
 from admin_service.api.serializers import (
     StrictSerializer,
@@ -15,6 +14,7 @@ from admin_service.api.serializers import (
     parse_id,
 )
 from admin_service.jobs import selectors, services
+from saaskit import queue
 
 
 class JobOutput(serializers.Serializer):

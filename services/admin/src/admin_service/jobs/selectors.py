@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from saaskit.problems import not_found
-
 from admin_service.jobs.models import Job
+from saaskit.problems import not_found
 
 
 def job_of_owner(job_id: int, owner_id: int) -> Job:

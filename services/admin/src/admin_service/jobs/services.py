@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import redis
 from django.db import transaction
-from saaskit import queue
-from saaskit.logging import get_logger
-from saaskit.problems import unavailable
 
 from admin_service import runtime
 from admin_service.jobs.models import Job
+from saaskit import queue
+from saaskit.logging import get_logger
+from saaskit.problems import unavailable
 
 log = get_logger(__name__)
 

@@ -7,9 +7,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from saaskit.metrics import render_metrics
 
 from admin_service.operations.checks import run_checks
+from saaskit.metrics import render_metrics
 
 
 class OperationsApi(APIView):

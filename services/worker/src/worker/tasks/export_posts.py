@@ -9,12 +9,12 @@ import hashlib
 import uuid
 
 import orjson
-from saaskit.db.schema import comments, files, posts
-from saaskit.storage import new_key
-from saaskit.timeutil import rfc3339, utcnow
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from saaskit.db.schema import comments, files, posts
+from saaskit.storage import new_key
+from saaskit.timeutil import rfc3339, utcnow
 from worker.lifecycle import JobRow
 
 NAMESPACE = uuid.UUID("6f1c1d3e-52b4-4d0e-9d53-5b3a4f8f0e21")

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import delete, func, or_, select, update
+
 from saaskit import queue
 from saaskit.db.schema import files, jobs, refresh_tokens
 from saaskit.logging import get_logger
 from saaskit.settings import Settings
 from saaskit.timeutil import utcnow
-from sqlalchemy import delete, func, or_, select, update
 
 log = get_logger(__name__)
 

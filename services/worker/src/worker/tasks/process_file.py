@@ -8,10 +8,10 @@ from __future__ import annotations
 import uuid
 
 from anyio import to_thread
-from saaskit.db.schema import files
-from saaskit.storage import new_key
 from sqlalchemy import func, select, update
 
+from saaskit.db.schema import files
+from saaskit.storage import new_key
 from worker.inspection import inspect
 from worker.lifecycle import JobRow, PermanentError
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 import aiosmtplib
-from saaskit.db.schema import email_outbox, users
-from saaskit.settings import Settings
-from saaskit.timeutil import utcnow
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from saaskit.db.schema import email_outbox, users
+from saaskit.settings import Settings
+from saaskit.timeutil import utcnow
 from worker.lifecycle import JobRow, PermanentError, TransientError
 
 SUBJECT = "Welcome!"
