@@ -28,8 +28,19 @@ export const USER_COUNT = parseInt(env('USER_COUNT', '100'), 10);
 export const POST_COUNT = parseInt(env('POST_COUNT', '1000'), 10);
 export const TIMEOUT = env('TIMEOUT', '10s');
 
+// Seconds in a duration as k6 spells it: "25s", "500ms", "2", or Go's "1m0s", "1h2m3.5s".
 export function seconds(duration) {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(duration);
-  if (!match) throw new Error(`bad duration ${duration}`);
-  return parseFloat(match[1]) * { ms: 0.001, s: 1, m: 60 }[match[2] || 's'];
+  const text = String(duration);
+  if (/^\d+(?:\.\d+)?$/.test(text)) return parseFloat(text);
+  const part = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+  const unit = { ms: 0.001, s: 1, m: 60, h: 3600 };
+  let total = 0;
+  let consumed = 0;
+  let match;
+  while ((match = part.exec(text)) !== null && match.index === consumed) {
+    total += parseFloat(match[1]) * unit[match[2]];
+    consumed = part.lastIndex;
+  }
+  if (consumed === 0 || consumed !== text.length) throw new Error(`bad duration ${duration}`);
+  return total;
 }

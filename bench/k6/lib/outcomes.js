@@ -34,6 +34,15 @@ function classify(res, expected) {
   return otherError;
 }
 
+// The load window of the running scenario, parsed once per VU (not per request).
+let windowCache;
+function windowMs() {
+  if (windowCache === undefined) {
+    windowCache = seconds(exec.test.options.scenarios[exec.scenario.name].duration) * 1000;
+  }
+  return windowCache;
+}
+
 // One HTTP request, counted. `isPrimary` requests feed the latency Trend.
 export function request(method, url, body, params, { expected = [200], isPrimary = true } = {}) {
   attempts.add(1);
@@ -43,8 +52,7 @@ export function request(method, url, body, params, { expected = [200], isPrimary
   if (isPrimary) {
     primary.add(1);
     latency.add(res.timings.duration);
-    const window = seconds(exec.test.options.scenarios[exec.scenario.name].duration) * 1000;
-    if (Date.now() - exec.scenario.startTime <= window) {
+    if (Date.now() - exec.scenario.startTime <= windowMs()) {
       inWindow.add(1);
     }
   }

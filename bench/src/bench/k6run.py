@@ -142,6 +142,12 @@ def run_k6(
     if proc.returncode != 0 or not summary.exists():
         tail = log_path.read_text(errors="replace")[-1500:]
         raise K6Failed(f"k6 exited with {proc.returncode}: {tail}")
+    # An exception in the script (level=error) means some counters were never updated:
+    # the numbers of this run cannot be trusted. (Failed requests log level=warning.)
+    with open(log_path, errors="replace") as log:
+        script_errors = [line for line in log if "level=error" in line]
+    if script_errors:
+        raise K6Failed(f"{len(script_errors)} script errors in {log_path}, first: {script_errors[0][:500]}")
     metrics = json.loads(summary.read_text())["metrics"]
     cores = len(cpus) if cpus else (os.cpu_count() or 1)
     windows = _busy_windows(samples, cores)
