@@ -148,8 +148,11 @@ def django_migrate(env: dict[str, str], logs: Path) -> None:
 
 
 @contextmanager
-def django_stack(env: dict[str, str], logs: Path, metrics_dir: Path) -> Iterator[Stack]:
-    django_migrate(env, logs)
+def django_stack(
+    env: dict[str, str], logs: Path, metrics_dir: Path, migrate: bool = True
+) -> Iterator[Stack]:
+    if migrate:
+        django_migrate(env, logs)
     command = [
         str(BIN / "gunicorn"),
         "-c",

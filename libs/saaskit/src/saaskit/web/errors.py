@@ -12,7 +12,7 @@ import asyncpg
 import redis.exceptions
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -87,8 +87,7 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else "request failed"
         return problem_response(problem(exc.status_code, detail), getattr(exc, "headers", None))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
+    async def _dependency_error(request: Request, exc: Exception) -> Response:
         if _is_db_down(exc):
             log.warning("database unavailable", path=request.url.path, error=type(exc).__name__)
             err = unavailable("the database")
@@ -97,5 +96,18 @@ def install_error_handlers(app: FastAPI) -> None:
             log.warning("redis unavailable", path=request.url.path, error=type(exc).__name__)
             err = unavailable("the queue")
             return problem_response(err.body(), err.headers)
+        log.exception("unhandled error", path=request.url.path)
+        return problem_response(problem(500, "an unexpected error occurred"))
+
+    # Registered per class, so Starlette's ExceptionMiddleware answers them like any
+    # handled error. A handler for bare ``Exception`` runs in ServerErrorMiddleware,
+    # which re-raises after answering: a logged traceback and a dropped keep-alive
+    # connection for what is an expected outage.
+    for cls in (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError,
+                redis.exceptions.RedisError):
+        app.add_exception_handler(cls, _dependency_error)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", path=request.url.path)
         return problem_response(problem(500, "an unexpected error occurred"))
