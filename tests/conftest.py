@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 import redis
 
+from devstack.net import free_port
 from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis
 from saaskit.db.migrate import upgrade
 from saaskit.security.keys import ensure_key_dir
 from saaskit.settings import Settings
-from tests.support.ports import free_port
 from tests.support.servers import threaded_server
 
 TEMPLATE = "app_template"

@@ -5,8 +5,8 @@ import time
 import httpx
 
 from auth_service.main import create_app
+from devstack.net import free_port
 from saaskit.settings import Settings
-from tests.support.ports import free_port
 from tests.support.servers import threaded_server
 
 
@@ -77,7 +77,7 @@ def test_the_real_process_serves_and_stops_gracefully_on_sigterm(settings, tmp_p
     import subprocess
     import sys
 
-    from tests.support.servers import wait_http
+    from devstack.net import wait_http
 
     port = free_port()
     env = {

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from devstack.net import free_port
 from tests.contract.stacks import Stack, django_stack, fastapi_stack, service_env
-from tests.support.ports import free_port
 
 STACKS = ("fastapi", "django")
 

@@ -10,9 +10,9 @@ import pytest
 from moto.server import ThreadedMotoServer
 from pydantic import SecretStr
 
+from devstack.net import free_port
 from saaskit.settings import Settings
 from saaskit.storage import LocalStorage, S3Storage, Storage, build_storage
-from tests.support.ports import free_port
 from tests.support.servers import threaded_server
 
 MIB = 1024 * 1024

@@ -8,12 +8,12 @@ import time
 import httpx
 import pytest
 
+from devstack.net import free_port
 from saaskit.filetypes import content_disposition, detect_content_type, sanitize_filename
 from saaskit.storage import ObjectNotFound, new_key
 from tests.files.client import upload
 from tests.files.conftest import MIB, s3_settings, serve_files, stored_keys
 from tests.support.api import new_account
-from tests.support.ports import free_port
 
 
 def test_a_failed_write_leaves_nothing_and_a_good_one_reads_back(storage):

@@ -9,8 +9,7 @@ import sys
 import httpx
 import pytest
 
-from tests.support.ports import free_port
-from tests.support.servers import wait_http
+from devstack.net import free_port, wait_http
 
 
 def _sample(url: str, name: str) -> float:

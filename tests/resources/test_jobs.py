@@ -8,11 +8,11 @@ import time
 import httpx
 import redis
 
+from devstack.net import free_port
 from resources_service.main import create_app
 from saaskit.queue import JOB_KEY_PREFIX, arq_job_id
 from saaskit.settings import Settings
 from tests.resources.helpers import assert_problem, error_locs
-from tests.support.ports import free_port
 from tests.support.servers import threaded_server
 
 

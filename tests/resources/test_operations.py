@@ -28,9 +28,9 @@ def test_metrics_label_requests_with_route_templates(as_alice, alice, resources_
 
 
 def test_database_down_is_a_quick_503_on_every_path(settings, alice):
+    from devstack.net import free_port
     from resources_service.main import create_app
     from saaskit.settings import Settings
-    from tests.support.ports import free_port
     from tests.support.servers import threaded_server
 
     dead = Settings(**{**settings.model_dump(), "database_connect_timeout": 1.0,

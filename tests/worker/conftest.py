@@ -16,11 +16,10 @@ import psycopg
 import pytest
 from pydantic import SecretStr
 
+from devstack.net import free_port, wait_http
 from saaskit.db.urls import libpq_url
 from saaskit.settings import Settings
 from tests.files.conftest import files_url, s3_endpoint, storage, storage_settings  # noqa: F401
-from tests.support.ports import free_port
-from tests.support.servers import wait_http
 
 DEADLINE = 30.0
 

@@ -9,7 +9,7 @@ import time
 from email import message_from_bytes
 from email.message import Message
 
-from tests.support.ports import free_port
+from devstack.net import free_port
 
 
 class SMTPSink:

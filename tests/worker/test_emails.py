@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import redis
 
+from devstack.net import free_port
 from saaskit import queue
 from tests.support.api import new_account
-from tests.support.ports import free_port
 from tests.worker.conftest import job_finished, query, wait_for
 from tests.worker.smtp_sink import SMTPSink
 

@@ -6,19 +6,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from devstack.net import wait_http
 
 
 def cpu_list(cpus: tuple[int, ...]) -> str:
@@ -37,21 +29,6 @@ def pinned_argv(argv: list[str], cpus: tuple[int, ...] | None) -> tuple[list[str
         os.sched_setaffinity(0, cpus)
 
     return argv, pin
-
-
-def wait_http(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
-        try:
-            if httpx.get(url, timeout=2.0).status_code < 500:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
-        time.sleep(0.1)
 
 
 @dataclass

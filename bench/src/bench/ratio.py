@@ -28,8 +28,9 @@ from pathlib import Path
 import httpx
 import psutil
 
-from bench.processes import Server, free_port, pinned_argv
+from bench.processes import Server, pinned_argv
 from bench.seed import SEED_PASSWORD, seed
+from devstack.net import free_port
 from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis
 from saaskit.db.migrate import upgrade

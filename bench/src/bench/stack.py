@@ -17,8 +17,9 @@ from pathlib import Path
 
 import psycopg
 
-from bench.processes import Server, free_port
+from bench.processes import Server
 from bench.seed import SEED_PASSWORD, SIZES, seed
+from devstack.net import free_port
 from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis
 from saaskit.db.migrate import upgrade
