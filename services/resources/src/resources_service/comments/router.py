@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from resources_service.comments import service
 from resources_service.comments.schemas import CommentIn
-from resources_service.errors import PROBLEM_RESPONSES
+from resources_service.errors import PROBLEM_RESPONSES_WITH_ID
 from resources_service.params import Id, Paging
 from resources_service.responses import JSONBytes
 from resources_service.schemas import Comment, Page
@@ -14,7 +14,7 @@ from saaskit.problems import not_found
 from saaskit.web.auth import CurrentUserId
 from saaskit.web.deps import ConnDep
 
-router = APIRouter(tags=["comments"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["comments"], responses=PROBLEM_RESPONSES_WITH_ID)
 
 
 @router.get("/posts/{id}/comments", response_model=Page[Comment], summary="A post's comments")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from resources_service.errors import PROBLEM_RESPONSES
+from resources_service.errors import NOT_FOUND, PROBLEM_RESPONSES
 from resources_service.jobs import service
 from resources_service.jobs.schemas import JOB_FUNCTIONS, JobIn
 from resources_service.params import Id
@@ -28,7 +28,7 @@ async def start_job(data: JobIn, conn: ConnDep, pool: QueueDep, caller: CurrentU
     return JSONBytes(job, status_code=202, headers={"Location": f"/jobs/{job['id']}"})
 
 
-@router.get("/{id}", response_model=Job, summary="A job of yours: its status and result")
+@router.get("/{id}", response_model=Job, summary="A job of yours: its status and result", responses=NOT_FOUND)
 async def get_job(id: Id, conn: ConnDep, caller: CurrentUserId) -> JSONBytes:
     job = await service.get_job(conn, id, caller)
     if job is None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from resources_service.errors import PROBLEM_RESPONSES
+from resources_service.errors import NOT_FOUND, PROBLEM_RESPONSES
 from resources_service.params import BIGINT_MAX, Id, Paging
 from resources_service.posts import service
 from resources_service.posts.schemas import PostIn, PostPatch
@@ -39,7 +39,7 @@ async def create_post(data: PostIn, conn: ConnDep, caller: CurrentUserId) -> JSO
     return JSONBytes(post, status_code=201, headers={"Location": f"/posts/{post['id']}"})
 
 
-@router.get("/{id}", response_model=Post, summary="A post")
+@router.get("/{id}", response_model=Post, summary="A post", responses=NOT_FOUND)
 async def get_post(id: Id, conn: ConnDep, _caller: CurrentUserId) -> JSONBytes:
     post = await service.get_post(conn, id)
     if post is None:
@@ -47,7 +47,7 @@ async def get_post(id: Id, conn: ConnDep, _caller: CurrentUserId) -> JSONBytes:
     return JSONBytes(post)
 
 
-@router.patch("/{id}", response_model=Post, summary="Edit your post")
+@router.patch("/{id}", response_model=Post, summary="Edit your post", responses=NOT_FOUND)
 async def update_post(id: Id, data: PostPatch, conn: ConnDep, caller: CurrentUserId) -> JSONBytes:
     post = await service.update_post(conn, id, caller, data)
     if post is None:
@@ -56,7 +56,10 @@ async def update_post(id: Id, data: PostPatch, conn: ConnDep, caller: CurrentUse
 
 
 @router.delete(
-    "/{id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete your post and its comments"
+    "/{id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete your post and its comments",
+    responses=NOT_FOUND,
 )
 async def delete_post(id: Id, conn: ConnDep, caller: CurrentUserId) -> Response:
     if not await service.delete_post(conn, id, caller):

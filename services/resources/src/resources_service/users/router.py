@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from resources_service.errors import PROBLEM_RESPONSES
+from resources_service.errors import PROBLEM_RESPONSES_WITH_ID
 from resources_service.params import Id
 from resources_service.responses import JSONBytes
 from resources_service.schemas import Overview, UserPublic
@@ -15,7 +15,7 @@ from saaskit.problems import not_found
 from saaskit.web.auth import CurrentUserId
 from saaskit.web.deps import ConnDep
 
-router = APIRouter(prefix="/users", tags=["users"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/users", tags=["users"], responses=PROBLEM_RESPONSES_WITH_ID)
 
 
 @router.get("/{id}", response_model=UserPublic, summary="A user's public profile")
