@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from collections.abc import Callable, Iterable
+
+import redis
+from django.contrib import admin, messages
 
 
 class TableAdmin(admin.ModelAdmin):
@@ -16,3 +19,13 @@ class TableAdmin(admin.ModelAdmin):
             # before the row exists.
             return [f for f in fields if f not in self.get_readonly_fields(request, obj)]
         return fields
+
+    def queue_each(self, request, rows: Iterable, enqueue: Callable[[object], bool], done: str) -> None:
+        """An admin action that queues one job per selected row; ``done`` is formatted
+        with the number queued. A down queue is a message, not an error page."""
+        try:
+            queued = sum(enqueue(row) for row in rows)
+        except redis.exceptions.RedisError:
+            self.message_user(request, "The queue is unavailable; try again shortly.", messages.ERROR)
+            return
+        self.message_user(request, done.format(queued), messages.SUCCESS)

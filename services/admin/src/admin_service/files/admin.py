@@ -1,5 +1,4 @@
-import redis
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.http import Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -64,11 +63,4 @@ class FileAdmin(TableAdmin):
 
     @admin.action(description="Reprocess: queue a process_file job for the selected files")
     def reprocess(self, request, queryset):
-        try:
-            queued = sum(services.reprocess(file) for file in queryset)
-        except redis.exceptions.RedisError:
-            self.message_user(
-                request, "The queue is unavailable; try again shortly.", messages.ERROR
-            )
-            return
-        self.message_user(request, f"{queued} file(s) queued for processing.", messages.SUCCESS)
+        self.queue_each(request, queryset, services.reprocess, "{} file(s) queued for processing.")

@@ -1,5 +1,4 @@
-import redis
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from admin_service.api.admin_base import TableAdmin
 from admin_service.jobs import services
@@ -27,14 +26,7 @@ class JobAdmin(TableAdmin):
 
     @admin.action(description="Retry: queue the selected jobs again")
     def retry(self, request, queryset):
-        try:
-            queued = sum(services.requeue(job) for job in queryset)
-        except redis.exceptions.RedisError:
-            self.message_user(
-                request, "The queue is unavailable; try again shortly.", messages.ERROR
-            )
-            return
-        self.message_user(request, f"{queued} job(s) queued again.", messages.SUCCESS)
+        self.queue_each(request, queryset, services.requeue, "{} job(s) queued again.")
 
 
 @admin.register(EmailOutbox)
