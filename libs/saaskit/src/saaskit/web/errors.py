@@ -67,6 +67,11 @@ def _is_db_down(exc: BaseException) -> bool:
     return isinstance(exc, _DB_DOWN) or isinstance(getattr(exc, "orig", None), _DB_DOWN)
 
 
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", path=request.url.path)
+    return problem_response(problem(500, "an unexpected error occurred"))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(_: Request, exc: ProblemError) -> Response:
@@ -96,8 +101,7 @@ def install_error_handlers(app: FastAPI) -> None:
             log.warning("redis unavailable", path=request.url.path, error=type(exc).__name__)
             err = unavailable("the queue")
             return problem_response(err.body(), err.headers)
-        log.exception("unhandled error", path=request.url.path)
-        return problem_response(problem(500, "an unexpected error occurred"))
+        return await _unexpected(request, exc)
 
     # Registered per class, so Starlette's ExceptionMiddleware answers them like any
     # handled error. A handler for bare ``Exception`` runs in ServerErrorMiddleware,
@@ -107,7 +111,4 @@ def install_error_handlers(app: FastAPI) -> None:
                 redis.exceptions.RedisError):
         app.add_exception_handler(cls, _dependency_error)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error", path=request.url.path)
-        return problem_response(problem(500, "an unexpected error occurred"))
+    app.add_exception_handler(Exception, _unexpected)
