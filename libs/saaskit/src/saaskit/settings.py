@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLACEHOLDER = "change-me"
 
@@ -115,6 +115,28 @@ class Settings(BaseSettings):
     thumbnail_size_px: int = Field(256, ge=16, le=2048)
     smtp_timeout_seconds: float = Field(10.0, gt=0)
 
+    # Login throttling (saaskit.ratelimit), shared in Redis by every replica of both
+    # stacks. Per client address: every request to POST /auth/token, /auth/register,
+    # /auth/refresh and the admin's login counts. Per account: failed logins count, and
+    # a spent account is refused (even with the right password) until its window ends.
+    # A load test that logs in from one address raises APP_LOGIN_RATE_ADDRESS_LIMIT.
+    login_rate_address_limit: int = Field(300, ge=1)
+    login_rate_address_window_seconds: int = Field(60, ge=1)
+    login_rate_account_limit: int = Field(10, ge=1)
+    login_rate_account_window_seconds: int = Field(300, ge=1)
+    # Django only (uvicorn has its own FORWARDED_ALLOW_IPS): the proxies, by address or
+    # CIDR, whose X-Forwarded-For is believed for the client address. Empty: the socket.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+
+    # Django's production settings (TLS ends at the ingress). Required outside
+    # development: the host names it serves and the origins a form may be posted from.
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+    csrf_trusted_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # Strict-Transport-Security max-age; 0 = no header (development).
+    hsts_seconds: int = Field(0, ge=0)
+    # Believe ``X-Forwarded-Proto: https`` from the ingress (the request came over TLS).
+    secure_proxy_ssl_header: bool = False
+
     # Observability.
     otel_exporter_otlp_endpoint: str = Field(
         "",
@@ -122,6 +144,13 @@ class Settings(BaseSettings):
             "APP_OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"
         ),
     )
+
+    @field_validator("trusted_proxies", "allowed_hosts", "csrf_trusted_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Settings:
