@@ -21,7 +21,7 @@ up: install
 smoke: install
 	$(BIN)/devstack smoke
 
-test: install
+test: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
@@ -49,3 +49,11 @@ superuser: install
 # The load comparison (docs/benchmark/README.md): make bench ARGS=--quick
 bench: install
 	$(BIN)/python -m bench run $(ARGS)
+
+# Headless Chromium and its driver from Debian, for tests/browser (no browser download
+# works here); a no-op once installed.
+.PHONY: browser
+browser:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { \
+		apt-get install -y chromium chromium-driver || \
+		{ apt-get update && apt-get install -y chromium chromium-driver; }; }

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served as our own static files
     "admin_service.api",
     "admin_service.accounts",
     "admin_service.content",
@@ -135,6 +136,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The same public API as the FastAPI services, in Django REST Framework.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /docs loads Swagger UI from our static files at the version the lock pins, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "",
     "SECURITY": [{"BearerAuth": []}],

@@ -1,5 +1,6 @@
 """The common shape of a FastAPI service: settings, engine, queue, token verification,
-problem+json errors, metrics, health, tracing, and a graceful lifespan."""
+problem+json errors, metrics, health, tracing, a graceful lifespan, and an API docs page
+that needs no host but the service's own."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from saaskit.db.database import Database
 from saaskit.db.engine import create_engine
@@ -25,6 +27,7 @@ from saaskit.web.telemetry import setup_tracing
 log = get_logger(__name__)
 
 Hook = Callable[[FastAPI], Awaitable[None]]
+DOCS_STATIC_URL = "/docs/static"
 
 
 def create_service_app(
@@ -75,7 +78,10 @@ def create_service_app(
             await app.state.engine.dispose()
             log.info("service stopped", service=service)
 
-    app = FastAPI(
+    # /docs loads Swagger UI (script, style, favicon) from the service itself, at the
+    # version the lock pins: no CDN, so the page works without egress and runs no script
+    # that a third host chose on the day.
+    app = FastAPIOffline(
         title=title,
         description=description,
         version="1.0.0",
@@ -83,6 +89,7 @@ def create_service_app(
         docs_url="/docs",
         openapi_url="/openapi.json",
         redoc_url=None,
+        static_url=DOCS_STATIC_URL,
     )
     install_error_handlers(app)
     checks: dict[str, Check] = {"database": check_database, "redis": check_redis}

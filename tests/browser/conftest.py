@@ -1,0 +1,54 @@
+"""The browser suite: both stacks as real processes (the contract suite's fixtures), a
+staff account for the Django admin, and one headless Chromium for the session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser.driver import Browser
+from tests.contract.conftest import contract_env, contract_logs, django, fastapi  # noqa: F401
+from tests.contract.stacks import BIN, ROOT
+from tests.support.api import unique_username
+
+STAFF_PASSWORD = "staff-browser-pw-1"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    chromium = Browser()
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Browser]:
+    """The session's browser, with the logs of earlier tests drained: each test is judged
+    by its own pages only."""
+    browser.driver.get_log("browser")
+    browser.driver.get_log("performance")
+    browser.driver.delete_all_cookies()
+    yield browser
+
+
+@pytest.fixture(scope="session")
+def staff(django, contract_env) -> tuple[str, str]:  # noqa: F811
+    """A Django superuser in the contract database, made the way an operator makes one."""
+    username = unique_username("staff")
+    env = {
+        **os.environ,
+        **contract_env,
+        "DJANGO_SUPERUSER_USERNAME": username,
+        "DJANGO_SUPERUSER_PASSWORD": STAFF_PASSWORD,
+        "DJANGO_SUPERUSER_EMAIL": f"{username}@example.com",
+    }
+    subprocess.run(
+        [str(BIN / "python"), "-m", "admin_service.manage", "createsuperuser", "--noinput"],
+        env=env, cwd=ROOT, check=True, capture_output=True, timeout=60,
+    )
+    return username, STAFF_PASSWORD
