@@ -21,7 +21,7 @@ up: install
 smoke: install
 	$(BIN)/devstack smoke
 
-test: install browser
+test: install browser checkov
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
@@ -57,3 +57,18 @@ browser:
 	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { \
 		apt-get install -y chromium chromium-driver || \
 		{ apt-get update && apt-get install -y chromium chromium-driver; }; }
+
+# checkov in its own virtualenv (its dependencies would fight uv.lock), pinned by a
+# committed requirements file; reinstalled only when that file changes.
+CHECKOV_VENV := .tools/checkov
+.PHONY: checkov chart
+checkov: $(CHECKOV_VENV)/.installed
+$(CHECKOV_VENV)/.installed: tests/deploy/checkov-requirements.txt
+	rm -rf $(CHECKOV_VENV) && $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+# The Helm chart, offline: strict lint, render (default, prod, minimal values),
+# kubernetes-validate --strict, checkov; a short summary. The tests: tests/deploy/.
+chart: install checkov
+	$(BIN)/python -m tests.deploy.summary
