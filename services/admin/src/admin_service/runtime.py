@@ -1,5 +1,5 @@
 """Process-wide objects built once from the settings: keys, token issuer and verifier,
-password hasher, the Redis client of the job queue."""
+password hasher, the Redis client of the job queue, the login limiter."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from functools import cache
 import redis
 from django.conf import settings
 
+from saaskit.ratelimit import LoginLimiter
 from saaskit.security.keys import KeySet
 from saaskit.security.passwords import PasswordService
 from saaskit.security.tokens import AccessTokenIssuer, AccessTokenVerifier, local_lookup
@@ -47,6 +48,11 @@ def redis_client() -> redis.Redis:
     return redis.Redis.from_url(
         s.redis_url, socket_connect_timeout=s.redis_timeout, socket_timeout=s.redis_timeout
     )
+
+
+@cache
+def login_limiter() -> LoginLimiter:
+    return LoginLimiter.from_settings(app_settings())
 
 
 @cache

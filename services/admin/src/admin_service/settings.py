@@ -20,7 +20,7 @@ DEBUG = False
 ALLOWED_HOSTS = [h for h in os.environ.get("APP_ALLOWED_HOSTS", "*").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "admin_service.api.admin_site.AdminConfig",  # django.contrib.admin, login throttled
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from auth_service.auth.router import jwks_router, router
 from auth_service.auth.service import TokenService
+from saaskit.ratelimit import AsyncLoginLimiter
 from saaskit.security.keys import KeySet
 from saaskit.security.passwords import PasswordService
 from saaskit.security.tokens import AccessTokenIssuer
@@ -22,6 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def startup(app: FastAPI) -> None:
         app.state.keys = keys
         app.state.passwords = PasswordService.from_settings(settings)
+        app.state.login_limiter = AsyncLoginLimiter.from_settings(settings)
         app.state.tokens = TokenService(
             issuer=AccessTokenIssuer(
                 keys, settings.jwt_issuer, settings.jwt_audience, settings.access_token_ttl_seconds

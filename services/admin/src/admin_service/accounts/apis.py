@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from admin_service import runtime
 from admin_service.accounts import selectors, services
+from admin_service.api import throttling
 from admin_service.api.serializers import (
     StrictCharField,
     StrictSerializer,
@@ -55,7 +56,15 @@ class PublicApi(APIView):
     permission_classes = [AllowAny]
 
 
-class RegisterApi(PublicApi):
+class ThrottledApi(PublicApi):
+    """A login-like route: the client address's budget is spent before anything else."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        throttling.spend_address(request)
+
+
+class RegisterApi(ThrottledApi):
     class InputSerializer(StrictSerializer):
         email = serializers.EmailField(max_length=schema.EMAIL_MAX)
         username = serializers.RegexField(schema.USERNAME_PATTERN)
@@ -74,7 +83,7 @@ class RegisterApi(PublicApi):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: MeOutput, 409: None, 422: None},
+        responses={201: MeOutput, 409: None, 422: None, 429: None},
         operation_id="register",
     )
     def post(self, request):
@@ -89,7 +98,7 @@ class RegisterApi(PublicApi):
         return Response(MeOutput(user).data, status=status.HTTP_201_CREATED)
 
 
-class TokenApi(PublicApi):
+class TokenApi(ThrottledApi):
     """OAuth2 password flow: form fields ``username`` (or the email) and ``password``."""
 
     parser_classes = [FormParser, MultiPartParser]
@@ -104,19 +113,20 @@ class TokenApi(PublicApi):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: TokenPairOutput, 401: None, 422: None},
+        responses={200: TokenPairOutput, 401: None, 422: None, 429: None},
         operation_id="token",
     )
     def post(self, request):
         data = parse_body(self.InputSerializer, request)
-        user_id = services.authenticate(data["username"], data["password"])
+        with throttling.login_attempt("api", data["username"]):
+            user_id = services.authenticate(data["username"], data["password"])
         return Response(services.start_family(user_id))
 
 
-class RefreshApi(PublicApi):
+class RefreshApi(ThrottledApi):
     @extend_schema(
         request=RefreshInput,
-        responses={200: TokenPairOutput, 401: None, 422: None},
+        responses={200: TokenPairOutput, 401: None, 422: None, 429: None},
         operation_id="refresh",
     )
     def post(self, request):

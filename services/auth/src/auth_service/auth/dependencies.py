@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from auth_service.auth.service import TokenService
+from saaskit.ratelimit import AsyncLoginLimiter
 from saaskit.security.keys import KeySet
 from saaskit.security.passwords import PasswordService
 
@@ -23,6 +24,18 @@ def get_keys(request: Request) -> KeySet:
     return request.app.state.keys
 
 
+async def get_limiter(request: Request) -> AsyncLoginLimiter:
+    return request.app.state.login_limiter
+
+
+async def spend_address_budget(request: Request) -> None:
+    """Every request to a login-like route spends its client address's budget first.
+    The address is the socket's, or the forwarded one from a proxy that uvicorn was
+    told to trust (``FORWARDED_ALLOW_IPS``, with proxy headers on)."""
+    await request.app.state.login_limiter.spend_address(request.client.host if request.client else "unknown")
+
+
 PasswordsDep = Annotated[PasswordService, Depends(get_passwords)]
 TokensDep = Annotated[TokenService, Depends(get_token_service)]
 KeysDep = Annotated[KeySet, Depends(get_keys)]
+LimiterDep = Annotated[AsyncLoginLimiter, Depends(get_limiter)]

@@ -8,13 +8,23 @@ from fastapi import APIRouter, Depends, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from auth_service.auth import service
-from auth_service.auth.dependencies import KeysDep, PasswordsDep, TokensDep
+from auth_service.auth.dependencies import KeysDep, LimiterDep, PasswordsDep, TokensDep, spend_address_budget
 from auth_service.auth.schemas import JWKS, Me, RefreshIn, RegisterIn, TokenPair
-from saaskit.problems import unauthorized
+from saaskit.problems import ProblemError, unauthorized
+from saaskit.ratelimit import account_key
 from saaskit.web.auth import CurrentUserId
 from saaskit.web.deps import ConnDep, QueueDep
 
 PROBLEM = {"content": {"application/problem+json": {}}}
+
+THROTTLED = {
+    429: {
+        "description": "too many attempts from this address (or, at login, for this account)",
+        "headers": {name: {"schema": {"type": "string"}} for name in ("Retry-After", "RateLimit-Policy", "RateLimit")},
+        **PROBLEM,
+    }
+}
+THROTTLE = [Depends(spend_address_budget)]
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 jwks_router = APIRouter(tags=["auth"])
@@ -26,7 +36,8 @@ jwks_router = APIRouter(tags=["auth"])
     response_model=Me,
     summary="Create an account",
     responses={409: {"description": "email or username taken", **PROBLEM},
-               422: {"description": "invalid input", **PROBLEM}},
+               422: {"description": "invalid input", **PROBLEM}, **THROTTLED},
+    dependencies=THROTTLE,
 )
 async def register(
     data: RegisterIn, conn: ConnDep, passwords: PasswordsDep, pool: QueueDep
@@ -38,15 +49,23 @@ async def register(
     "/token",
     response_model=TokenPair,
     summary="Log in (OAuth2 password flow): username or email, and password",
-    responses={401: {"description": "incorrect username or password", **PROBLEM}},
+    responses={401: {"description": "incorrect username or password", **PROBLEM}, **THROTTLED},
+    dependencies=THROTTLE,
 )
 async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     conn: ConnDep,
     passwords: PasswordsDep,
     tokens: TokensDep,
+    limiter: LimiterDep,
 ) -> TokenPair:
-    user_id = await service.authenticate(conn, form.username, form.password, passwords)
+    account = account_key("api", form.username)
+    await limiter.check_account(account)  # a spent account is refused, right password or not
+    try:
+        user_id = await service.authenticate(conn, form.username, form.password, passwords)
+    except ProblemError:
+        await limiter.account_failed(account)
+        raise
     return await tokens.start_family(conn, user_id)
 
 
@@ -54,7 +73,8 @@ async def token(
     "/refresh",
     response_model=TokenPair,
     summary="Exchange a refresh token for a new pair (the refresh token rotates)",
-    responses={401: {"description": "invalid, expired, revoked or reused token", **PROBLEM}},
+    responses={401: {"description": "invalid, expired, revoked or reused token", **PROBLEM}, **THROTTLED},
+    dependencies=THROTTLE,
 )
 async def refresh(data: RefreshIn, conn: ConnDep, tokens: TokensDep) -> TokenPair:
     return await tokens.rotate(conn, data.refresh_token)
