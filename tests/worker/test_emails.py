@@ -97,8 +97,8 @@ def test_an_unreachable_mail_server_is_retried_then_the_job_fails(
     assert (status, attempts) == ("failed", worker_settings.worker_max_tries)
     assert error.startswith(f"gave up after {worker_settings.worker_max_tries} tries: SMTPConnectError")
     metrics = __import__("httpx").get(worker.metrics_url).text
-    assert 'worker_jobs_retried_total{function="welcome_email"} 2.0' in metrics
-    assert 'worker_jobs_failed_total{function="welcome_email"} 1.0' in metrics
+    assert 'worker_jobs_total{outcome="retried",type="welcome_email"} 2.0' in metrics
+    assert 'worker_jobs_total{outcome="failed",type="welcome_email"} 1.0' in metrics
 
 
 def test_a_job_that_cannot_succeed_fails_at_once_with_its_reason(

@@ -105,11 +105,13 @@ def test_metrics_report_jobs_and_queue_depth(auth_url, start_worker, worker_sett
 
     text = httpx.get(worker.metrics_url).text
 
-    assert 'worker_jobs_started_total{function="welcome_email"} 1.0' in text
-    assert 'worker_jobs_succeeded_total{function="welcome_email"} 1.0' in text
-    assert 'worker_job_duration_seconds_count{function="welcome_email"} 1.0' in text
+    assert 'worker_jobs_total{outcome="succeeded",type="welcome_email"} 1.0' in text
+    assert 'worker_job_duration_seconds_count{type="welcome_email"} 1.0' in text
     [depth] = [line.split()[1] for line in text.splitlines() if line.startswith("worker_queue_depth ")]
     assert 0 <= float(depth) <= 2  # at most the two periodic jobs can be due at this instant
+    [age] = [line.split()[1] for line in text.splitlines()
+             if line.startswith("worker_queue_oldest_job_age_seconds ")]
+    assert 0 <= float(age) < 60
 
 
 def test_sigterm_lets_the_running_job_finish(auth_url, start_worker, worker_settings):

@@ -1,4 +1,9 @@
-"""Structured logs to stdout (JSON lines in containers, readable lines in a terminal)."""
+"""Structured logs to stdout (JSON lines in containers, readable lines in a terminal).
+
+When tracing is configured (``saaskit.tracing``), every line written while a span is
+active carries its ``trace_id`` and ``span_id``, so a log line leads to its trace; when
+it is not, the processor is not even installed.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import sys
 
 import structlog
 
+from saaskit import tracing
+
 
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
     shared = [
@@ -14,6 +21,8 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
+    if tracing.endpoint():
+        shared.append(tracing.add_trace_ids)
     renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],

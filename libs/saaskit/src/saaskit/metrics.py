@@ -2,7 +2,11 @@
 
 ``http_requests_total{service, framework, method, route, status}``,
 ``http_request_duration_seconds{service, framework, method, route}`` (histogram),
-``http_requests_in_progress{service, framework}``, plus the process metrics.
+``http_requests_in_progress{service, framework}``, plus the process metrics; and, also
+under the same names on both stacks: ``db_pool_connections_in_use``,
+``db_pool_connections_waiting`` and ``db_pool_connections_max`` (sampled once a second
+by a thread in each server process, never on the request path) and
+``file_upload_size_bytes`` (a histogram: its ``_sum`` is the bytes uploaded).
 
 With several worker processes (uvicorn --workers, gunicorn) set ``PROMETHEUS_MULTIPROC_DIR``:
 counters are then summed across workers, and the process metrics are reported for the
@@ -12,6 +16,8 @@ whole server (master and workers together), so CPU and memory per service stay r
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 
 import psutil
 from prometheus_client import (
@@ -21,12 +27,18 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     multiprocess,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 UNMATCHED_ROUTE = "unmatched"
+
+# No ``*_created`` series: a multiprocess registry has none, so without this a
+# single-process server would export families the other stack lacks (and twice the
+# series per counter, for a timestamp no query here uses).
+disable_created_metrics()
 
 LATENCY_BUCKETS = (
     0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75,
@@ -50,6 +62,70 @@ HTTP_IN_PROGRESS = Gauge(
     ["service", "framework"],
     multiprocess_mode="livesum",
 )
+
+
+DB_POOL_IN_USE = Gauge(
+    "db_pool_connections_in_use", "Database connections lent out by the pool.",
+    ["service", "framework"], multiprocess_mode="livesum",
+)
+DB_POOL_WAITING = Gauge(
+    "db_pool_connections_waiting", "Requests waiting for a database connection.",
+    ["service", "framework"], multiprocess_mode="livesum",
+)
+DB_POOL_MAX = Gauge(
+    "db_pool_connections_max", "Connections the pools may hold.",
+    ["service", "framework"], multiprocess_mode="livesum",
+)
+UPLOAD_SIZE = Histogram(
+    "file_upload_size_bytes", "Size of each stored upload.", ["service", "framework"],
+    buckets=(1024, 16 * 1024, 128 * 1024, 1024**2, 8 * 1024**2, 64 * 1024**2, 512 * 1024**2),
+)
+
+PoolReading = tuple[int, int, int]  # in use, waiting, max
+
+
+class PoolSampler:
+    """Copies a pool's state into the ``db_pool_*`` gauges every ``interval`` seconds, in
+    a daemon thread of the process that owns the pool: the request path pays nothing,
+    and in multiprocess mode each process writes its own share (summed at scrape)."""
+
+    def __init__(self, service: str, framework: str, read: Callable[[], PoolReading | None],
+                 interval: float = 1.0) -> None:
+        self.gauges = (DB_POOL_IN_USE.labels(service, framework), DB_POOL_WAITING.labels(service, framework),
+                       DB_POOL_MAX.labels(service, framework))
+        self.read = read
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="db-pool-sampler", daemon=True)
+
+    def start(self) -> PoolSampler:
+        self.sample()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def sample(self) -> None:
+        try:
+            reading = self.read()
+        except Exception:  # noqa: BLE001 - a pool being torn down; the next tick retries
+            return
+        if reading is not None:
+            for gauge, value in zip(self.gauges, reading, strict=True):
+                gauge.set(value)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+
+class UploadMetrics:
+    def __init__(self, service: str, framework: str) -> None:
+        self.size = UPLOAD_SIZE.labels(service, framework)
+
+    def observe(self, size: int) -> None:
+        self.size.observe(size)
 
 
 class RequestMetrics:

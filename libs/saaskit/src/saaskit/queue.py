@@ -4,6 +4,10 @@ Every job has a row in the ``jobs`` table; the arq job id is ``job:<row id>`` so
 same row can never be queued twice at once (arq refuses a duplicate id), and the worker
 reads and writes the row's status. ``enqueue_sync`` writes arq's Redis format with
 redis-py so the Django service queues jobs the same worker reads.
+
+With tracing on, both enqueue paths add a ``trace`` keyword argument: the W3C context of
+the producer span (``saaskit.tracing``), which the worker continues. With tracing off
+the job is exactly what it was, so the hot path does not change.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from typing import Any
 
 import redis
 from arq.connections import ArqRedis, RedisSettings
+
+from saaskit import tracing
 
 # Function names the worker registers; the jobs table's ``type`` maps onto them.
 WELCOME_EMAIL = "welcome_email"
@@ -63,6 +69,13 @@ async def create_queue(redis_url: str, queue_name: str, timeout: float = 1.0) ->
 
 async def enqueue(pool: ArqRedis, function: str, job_row_id: int, **kwargs: Any) -> bool:
     """Queue ``function(job_id=<row id>, **kwargs)``; False if that job is already queued."""
+    if tracing.enabled():
+        with tracing.enqueue_span(function, pool.default_queue_name, job_row_id) as carrier:
+            return await _enqueue(pool, function, job_row_id, trace=carrier, **kwargs)
+    return await _enqueue(pool, function, job_row_id, **kwargs)
+
+
+async def _enqueue(pool: ArqRedis, function: str, job_row_id: int, **kwargs: Any) -> bool:
     job = await pool.enqueue_job(function, job_id=job_row_id, _job_id=arq_job_id(job_row_id), **kwargs)
     return job is not None
 
@@ -71,6 +84,15 @@ def enqueue_sync(
     client: redis.Redis, queue_name: str, function: str, job_row_id: int, **kwargs: Any
 ) -> bool:
     """The same write as arq's ``enqueue_job``, for synchronous code (Django)."""
+    if tracing.enabled():
+        with tracing.enqueue_span(function, queue_name, job_row_id) as carrier:
+            return _enqueue_sync(client, queue_name, function, job_row_id, trace=carrier, **kwargs)
+    return _enqueue_sync(client, queue_name, function, job_row_id, **kwargs)
+
+
+def _enqueue_sync(
+    client: redis.Redis, queue_name: str, function: str, job_row_id: int, **kwargs: Any
+) -> bool:
     job_id = arq_job_id(job_row_id)
     job_key = JOB_KEY_PREFIX + job_id
     now_ms = int(time.time() * 1000)

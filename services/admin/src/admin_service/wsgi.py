@@ -6,5 +6,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from admin_service.telemetry import setup_tracing
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "admin_service.settings")
+setup_tracing()  # before the middleware chain is built; a no-op unless OTEL_* configure it
 application = get_wsgi_application()

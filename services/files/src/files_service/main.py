@@ -10,7 +10,7 @@ from files_service.files.router import router
 from saaskit.logging import get_logger
 from saaskit.problems import unavailable
 from saaskit.settings import Settings, get_settings
-from saaskit.storage import AsyncStorage, S3Storage, StorageUnavailable, build_storage
+from saaskit.storage import AsyncStorage, StorageUnavailable, build_storage
 from saaskit.web.app import create_service_app
 from saaskit.web.errors import problem_response
 
@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def startup(app: FastAPI) -> None:
         app.state.storage = AsyncStorage(storage)
-        if isinstance(storage, S3Storage):
+        if settings.storage_backend == "s3":
             try:
                 await to_thread.run_sync(storage.ensure_bucket)
             except StorageUnavailable as exc:  # readiness reports it until S3 is back

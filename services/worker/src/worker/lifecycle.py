@@ -9,6 +9,11 @@ succeeded | failed, ``attempts`` counts the tries, and errors are sorted into
 arq delivers at least once; a row already finished is not run again, and every handler
 makes its effect idempotent for the case where a try died after the effect but before
 the row was marked.
+
+Each try is one span (``saaskit.tracing.job_span``), the child of the span that queued
+the job, so the job's SQL and storage calls join the request's trace; and each try ends
+in exactly one outcome of ``worker_jobs_total`` (succeeded, retried, failed, or skipped
+when the row was already finished).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from saaskit import tracing
 from saaskit.db.schema import jobs
 from saaskit.logging import get_logger
 from saaskit.storage import StorageUnavailable
@@ -94,37 +100,42 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:500] if text else type(exc).__name__
 
 
-async def run(ctx: dict, name: str, job_id: int, handler: Handler) -> dict[str, Any] | None:
+async def run(ctx: dict, name: str, job_id: int, handler: Handler,
+              trace: dict[str, str] | None = None) -> dict[str, Any] | None:
+    job_try = ctx.get("job_try", 1)
+    with tracing.job_span(name, ctx["settings"].queue_name, job_id, trace, job_try):
+        return await _run(ctx, name, job_id, handler, job_try)
+
+
+async def _run(ctx: dict, name: str, job_id: int, handler: Handler, job_try: int) -> dict[str, Any] | None:
     engine = ctx["engine"]
     settings = ctx["settings"]
-    job_try = ctx.get("job_try", 1)
     started = time.perf_counter()
-    metrics.JOBS_STARTED.labels(name).inc()
+    outcome = metrics.FAILED
     try:
         row = await _claim(engine, job_id)
         if row is None:
             log.info("job already finished or gone; nothing to do", job_id=job_id)
+            outcome = metrics.SKIPPED
             return None
         result = await handler(ctx, row)
         await _finish(engine, job_id, "succeeded", result=result)
+        outcome = metrics.SUCCEEDED
     except PermanentError as exc:
         log.warning("job failed", job_id=job_id, function=name, reason=str(exc))
         await _finish(engine, job_id, "failed", error=str(exc)[:1000])
-        metrics.JOBS_FAILED.labels(name).inc()
         return None
     except Exception as exc:
         if not _is_transient(exc):
             log.exception("job failed unexpectedly", job_id=job_id, function=name)
             await _finish(engine, job_id, "failed",
                           error=f"unexpected error ({type(exc).__name__})")
-            metrics.JOBS_FAILED.labels(name).inc()
             return None
         if job_try >= settings.worker_max_tries:
             log.warning("job failed: no tries left", job_id=job_id, function=name,
                         error=_reason(exc))
             await _finish(engine, job_id, "failed",
                           error=f"gave up after {job_try} tries: {_reason(exc)}")
-            metrics.JOBS_FAILED.labels(name).inc()
             return None
         delay = settings.worker_retry_backoff_seconds * 2 ** (job_try - 1)
         log.warning("job will be retried", job_id=job_id, function=name, try_=job_try,
@@ -133,9 +144,10 @@ async def run(ctx: dict, name: str, job_id: int, handler: Handler) -> dict[str, 
             await _mark(engine, job_id, status="queued", error=f"retrying: {_reason(exc)}")
         except Exception:  # noqa: BLE001 - the database may be what is down
             log.warning("could not mark the job queued", job_id=job_id)
-        metrics.JOBS_RETRIED.labels(name).inc()
+        outcome = metrics.RETRIED
         raise Retry(defer=delay) from exc
     finally:
-        metrics.JOB_DURATION.labels(name).observe(time.perf_counter() - started)
-    metrics.JOBS_SUCCEEDED.labels(name).inc()
+        seconds = time.perf_counter() - started
+        metrics.observe_try(name, outcome, seconds)
+        log.info("job try ended", job_id=job_id, function=name, outcome=outcome, seconds=round(seconds, 4))
     return result

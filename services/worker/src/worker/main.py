@@ -1,7 +1,8 @@
 """The arq worker: ``python -m worker`` (or ``arq worker.main.WorkerSettings``).
 
-Jobs are queued as ``function(job_id=<jobs.id>)`` with a JSON serializer; each function
-below runs one try through ``lifecycle.run``.
+Jobs are queued as ``function(job_id=<jobs.id>)`` with a JSON serializer (plus
+``trace``, the producer's W3C context, when the producer traces); each function below
+runs one try through ``lifecycle.run``.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from typing import Any
 from arq import cron, func
 from arq.connections import RedisSettings
 
-from saaskit import queue
+from saaskit import queue, tracing
 from saaskit.db.engine import create_engine
 from saaskit.logging import configure_logging, get_logger
 from saaskit.settings import Settings, get_settings
-from saaskit.storage import AsyncStorage, S3Storage, build_storage
+from saaskit.storage import AsyncStorage, build_storage
 from worker import lifecycle
 from worker.metrics import serve_metrics
 from worker.tasks import export_posts as export_task
@@ -26,16 +27,16 @@ from worker.tasks import welcome_email as email_task
 log = get_logger(__name__)
 
 
-async def process_file(ctx: dict, job_id: int) -> Any:
-    return await lifecycle.run(ctx, queue.PROCESS_FILE, job_id, process_task.handle)
+async def process_file(ctx: dict, job_id: int, trace: dict[str, str] | None = None) -> Any:
+    return await lifecycle.run(ctx, queue.PROCESS_FILE, job_id, process_task.handle, trace)
 
 
-async def welcome_email(ctx: dict, job_id: int) -> Any:
-    return await lifecycle.run(ctx, queue.WELCOME_EMAIL, job_id, email_task.handle)
+async def welcome_email(ctx: dict, job_id: int, trace: dict[str, str] | None = None) -> Any:
+    return await lifecycle.run(ctx, queue.WELCOME_EMAIL, job_id, email_task.handle, trace)
 
 
-async def export_posts(ctx: dict, job_id: int) -> Any:
-    return await lifecycle.run(ctx, queue.EXPORT_POSTS, job_id, export_task.handle)
+async def export_posts(ctx: dict, job_id: int, trace: dict[str, str] | None = None) -> Any:
+    return await lifecycle.run(ctx, queue.EXPORT_POSTS, job_id, export_task.handle, trace)
 
 
 def every(seconds: int) -> dict[str, set[int]]:
@@ -58,10 +59,12 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     """Everything arq's ``Worker`` needs, from the settings."""
 
     async def startup(ctx: dict) -> None:
+        # Redis is not instrumented here: arq polls it twice a second, each poll a root span.
+        tracing.setup("worker", instrument=("asyncpg", "urllib3"))
         ctx["settings"] = settings
         ctx["engine"] = create_engine(settings, pool_size=min(settings.worker_concurrency + 2, 20))
         storage = build_storage(settings)
-        if isinstance(storage, S3Storage):
+        if settings.storage_backend == "s3":
             storage.ensure_bucket()
         ctx["storage"] = AsyncStorage(storage)
         port = serve_metrics(settings.worker_metrics_host, settings.worker_metrics_port,
@@ -71,6 +74,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     async def shutdown(ctx: dict) -> None:
         if "engine" in ctx:
             await ctx["engine"].dispose()
+        tracing.shutdown()  # flush the spans of the last jobs
 
     job = {"max_tries": settings.worker_max_tries, "timeout": settings.worker_job_timeout_seconds}
     return {

@@ -52,6 +52,7 @@ class Database:
     def __init__(self, engine: AsyncEngine, size: int, wait_seconds: float) -> None:
         self.engine = engine
         self._turns = asyncio.Semaphore(size)  # FIFO once anybody waits
+        self._size = size
         self._wait_seconds = wait_seconds
 
     @asynccontextmanager
@@ -77,6 +78,12 @@ class Database:
         """A connection in a transaction, committed when the block ends without error."""
         async with self._turn(), self.engine.begin() as conn:
             yield conn
+
+    def pool_reading(self) -> tuple[int, int, int]:
+        """(connections in use, requests waiting, pool size), read without a lock: the
+        semaphore's counters are plain ints and a sampler only needs a recent value."""
+        waiters = self._turns._waiters  # asyncio keeps it None until somebody waits
+        return self._size - self._turns._value, len(waiters) if waiters else 0, self._size
 
     async def fetch_row(self, sql: str, *args: Any) -> asyncpg.Record | None:
         async with self._turn():

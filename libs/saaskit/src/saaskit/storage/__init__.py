@@ -17,6 +17,7 @@ coroutines, and ``write`` takes an async iterable. Failures of the backend raise
 
 from __future__ import annotations
 
+from saaskit import tracing
 from saaskit.settings import Settings
 from saaskit.storage.aio import AsyncStorage
 from saaskit.storage.base import (
@@ -30,6 +31,7 @@ from saaskit.storage.base import (
 )
 from saaskit.storage.local import LocalStorage
 from saaskit.storage.s3 import S3Storage
+from saaskit.storage.traced import TracedStorage
 
 __all__ = [
     "CHUNK_SIZE", "AsyncStorage", "LocalStorage", "ObjectNotFound", "S3Storage", "Storage",
@@ -40,6 +42,11 @@ __all__ = [
 def build_storage(settings: Settings) -> Storage:
     """The backend ``APP_STORAGE_BACKEND`` names. No network I/O here; call
     ``S3Storage.ensure_bucket()`` at start-up if the bucket may be missing."""
+    storage = _backend(settings)
+    return TracedStorage(storage, settings.storage_backend) if tracing.endpoint() else storage
+
+
+def _backend(settings: Settings) -> Storage:
     if settings.storage_backend == "s3":
         return S3Storage(
             settings.s3_endpoint,

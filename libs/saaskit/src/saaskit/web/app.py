@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 from saaskit.db.database import Database
 from saaskit.db.engine import create_engine
 from saaskit.logging import configure_logging, get_logger
+from saaskit.metrics import PoolSampler
 from saaskit.queue import create_queue
 from saaskit.security.jwks_client import JWKSCache
 from saaskit.security.keys import KeySet
@@ -61,6 +62,7 @@ def create_service_app(
         )
         app.state.queue = await create_queue(settings.redis_url, settings.queue_name, settings.redis_timeout)
         app.state.authenticator = Authenticator(verifier, jwks)
+        pool_sampler = PoolSampler(service, "fastapi", app.state.db.pool_reading).start()
         if jwks is not None:
             try:
                 await jwks.refresh()
@@ -72,6 +74,7 @@ def create_service_app(
         try:
             yield
         finally:
+            pool_sampler.stop()
             if on_shutdown:
                 await on_shutdown(app)
             await app.state.queue.aclose()
@@ -99,5 +102,5 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     app.add_middleware(MetricsMiddleware, service=service, framework="fastapi")
-    setup_tracing(app, settings)
+    setup_tracing(app, service)
     return app

@@ -1,30 +1,21 @@
-"""OpenTelemetry traces, exported over OTLP/HTTP when an endpoint is configured.
+"""Traces of a FastAPI service (``saaskit.tracing``): a server span per request, and
+client spans for its SQL (asyncpg), Redis, the JWKS fetch (httpx) and S3 (urllib3).
 
-With no endpoint nothing is instrumented, so a local run or a benchmark pays nothing.
+With no OTLP endpoint configured nothing is instrumented, so a local run or a benchmark
+pays nothing: the ASGI stack is exactly the untraced one.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from saaskit.settings import Settings
+from saaskit import tracing
 
 
-def setup_tracing(app: FastAPI, settings: Settings) -> bool:
-    if not settings.otel_exporter_otlp_endpoint:
+def setup_tracing(app: FastAPI, service: str) -> bool:
+    if not tracing.setup(service, instrument=("asyncpg", "redis", "httpx", "urllib3")):
         return False
-    from opentelemetry import trace
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    provider = TracerProvider(resource=Resource.create({"service.name": settings.service_name}))
-    endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
-    trace.set_tracer_provider(provider)
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="healthz,readyz,metrics")
-    AsyncPGInstrumentor().instrument(tracer_provider=provider)
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=tracing.provider(), excluded_urls=tracing.EXCLUDED_URLS)
     return True

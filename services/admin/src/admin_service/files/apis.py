@@ -15,7 +15,10 @@ from admin_service.files import selectors, services
 from admin_service.files.downloads import download_response
 from admin_service.files.exceptions import file_not_found, missing_file_part, not_multipart
 from admin_service.files.upload import FIELD, CheckedUploadHandler, check_declared_length
+from saaskit.metrics import UploadMetrics
 from saaskit.storage import ObjectNotFound
+
+UPLOADS = UploadMetrics("admin", "django")
 
 
 class FileOutput(serializers.Serializer):
@@ -67,6 +70,7 @@ class FileListCreateApi(APIView):
         if upload is None:
             raise missing_file_part()
         file = services.store_upload(request.user.id, upload, handler)
+        UPLOADS.observe(file.size)
         file.refresh_from_db(fields=["status", "created_at", "sha256"])
         return Response(
             FileOutput(file).data,

@@ -14,6 +14,7 @@ from files_service.files.schemas import File, FilePage
 from files_service.files.upload import UploadStream, boundary_of, check_declared_length
 from saaskit.db.schema import files
 from saaskit.filetypes import content_disposition
+from saaskit.metrics import UploadMetrics
 from saaskit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, InvalidCursor, next_cursor
 from saaskit.problems import validation_error
 from saaskit.storage import ObjectNotFound
@@ -24,6 +25,7 @@ PROBLEM = {"content": {"application/problem+json": {}}}
 NOT_FOUND = {404: {"description": "no such file of the caller's", **PROBLEM}}
 
 router = APIRouter(prefix="/files", tags=["files"])
+UPLOADS = UploadMetrics("files", "fastapi")
 
 _UPLOAD_BODY = {
     "requestBody": {
@@ -59,6 +61,7 @@ async def upload(
         settings.allowed_content_types,
     )
     created = await service.create(db, storage, pool, user_id, stream, request.stream())
+    UPLOADS.observe(created["size"])
     response.headers["Location"] = f"/files/{created['id']}"
     return created
 

@@ -1,0 +1,94 @@
+"""The observability suite's session: both stacks and one worker as real processes,
+their traces sent to the suite's own OTLP receiver, on their own database and their own
+queue (so no other suite's worker or job mixes in). Package-scoped: torn down when the
+suite ends."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from devstack.net import free_port, wait_http
+from tests.contract.stacks import ROOT, Stack, django_stack, fastapi_stack, service_env
+from tests.observability.otlp_receiver import Receiver, otlp_receiver
+
+
+@dataclass
+class Worker:
+    proc: subprocess.Popen
+    metrics_url: str
+
+
+@pytest.fixture(scope="package")
+def receiver() -> Iterator[tuple[str, Receiver]]:
+    with otlp_receiver() as endpoint_and_receiver:
+        yield endpoint_and_receiver
+
+
+@pytest.fixture(scope="package")
+def obs_env(pg, redis_server, keys_dir, tmp_path_factory, receiver) -> dict[str, str]:
+    endpoint, _ = receiver
+    database_url = pg.create_database("observability", template="app_template")
+    auth_port = free_port()
+    env = service_env(database_url, redis_server.url(), keys_dir,
+                      tmp_path_factory.mktemp("obs-storage"), auth_port)
+    env.update({
+        "_AUTH_PORT": str(auth_port),
+        "APP_QUEUE_NAME": "arq:observability",
+        "APP_LOG_LEVEL": "INFO",
+        "APP_LOG_JSON": "true",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        "OTEL_TRACES_SAMPLER": "always_on",
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+        "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=test",
+    })
+    return env
+
+
+@pytest.fixture(scope="package")
+def obs_logs(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("obs-logs")
+
+
+@pytest.fixture(scope="package")
+def fastapi_obs(obs_env, obs_logs) -> Iterator[Stack]:
+    with fastapi_stack(obs_env, int(obs_env["_AUTH_PORT"]), obs_logs) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="package")
+def django_obs(obs_env, obs_logs, tmp_path_factory) -> Iterator[Stack]:
+    with django_stack(obs_env, obs_logs, tmp_path_factory.mktemp("obs-django-metrics")) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="package")
+def worker_obs(obs_env, obs_logs) -> Iterator[Worker]:
+    port = free_port()
+    env = {**os.environ, **obs_env, "APP_WORKER_METRICS_PORT": str(port),
+           "APP_WORKER_SWEEP_INTERVAL_SECONDS": "5", "APP_WORKER_SHUTDOWN_GRACE_SECONDS": "5"}
+    with open(obs_logs / "worker.log", "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "worker"], env=env, cwd=ROOT, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    worker = Worker(proc, f"http://127.0.0.1:{port}/metrics")
+    try:
+        wait_http(worker.metrics_url, 60, proc)
+        yield worker
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(params=("fastapi", "django"))
+def obs_stack(request, worker_obs) -> Stack:
+    return request.getfixturevalue(f"{request.param}_obs")
