@@ -21,11 +21,12 @@ up: install
 smoke: install
 	$(BIN)/devstack smoke
 
-test: install browser checkov
+test: install images browser checkov prometheus
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/hadolint services/*/Dockerfile
 
 migrate: install
 	$(BIN)/python -m saaskit.db.migrate upgrade
@@ -50,6 +51,12 @@ superuser: install
 bench: install
 	$(BIN)/python -m bench run $(ARGS)
 
+# The five service images (services/*/Dockerfile), built with buildah into .build/ and
+# runnable with podman; installs the Debian tools and makes the stand-in base when missing.
+.PHONY: images
+images: install
+	$(BIN)/saas-images build $(IMAGES)
+
 # Headless Chromium and its driver from Debian, for tests/browser (no browser download
 # works here); a no-op once installed.
 .PHONY: browser
@@ -72,3 +79,16 @@ $(CHECKOV_VENV)/.installed: tests/deploy/checkov-requirements.txt
 # kubernetes-validate --strict, checkov; a short summary. The tests: tests/deploy/.
 chart: install checkov
 	$(BIN)/python -m tests.deploy.summary
+
+# Debian's Prometheus and promtool, for tests/observability (rules, the real-Prometheus
+# check of every dashboard query); a no-op once installed.
+.PHONY: prometheus
+prometheus:
+	@command -v promtool >/dev/null && command -v prometheus >/dev/null || { \
+		apt-get install -y --no-install-recommends prometheus || \
+		{ apt-get update && apt-get install -y --no-install-recommends prometheus; }; }
+
+# The Grafana dashboards, generated from tools/dashboards into helm/saas/dashboards/.
+.PHONY: dashboards
+dashboards: install
+	$(BIN)/python -m dashboards helm/saas/dashboards

@@ -15,20 +15,27 @@ Every knob can be overridden from the environment (``GUNICORN_*``).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS") or multiprocessing.cpu_count())
+# In a container the process count comes from the CPU the pod is given (the chart sets
+# WEB_CONCURRENCY from the container's CPU limit): cpu_count() there counts the node's cores.
+workers = int(
+    os.environ.get("GUNICORN_WORKERS")
+    or os.environ.get("WEB_CONCURRENCY")
+    or len(os.sched_getaffinity(0))
+)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 backlog = 2048
 timeout = 30
-graceful_timeout = 10
+# On SIGTERM, in-flight requests get this long; the chart's terminationGracePeriodSeconds
+# covers it plus the preStop pause.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 # Import Django once in the master: workers fork with it loaded (faster start, shared pages).
 # Nothing opens a connection at import: the DB pool and the Redis client are lazy.
 preload_app = True

@@ -40,6 +40,11 @@ UNMATCHED_ROUTE = "unmatched"
 # series per counter, for a timestamp no query here uses).
 disable_created_metrics()
 
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Images point it under their /tmp volume, which starts empty: the worker processes
+    # write their samples there from their first request.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 LATENCY_BUCKETS = (
     0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75,
     1.0, 2.5, 5.0, 7.5, 10.0, 30.0,
