@@ -47,6 +47,12 @@ def obs_env(pg, redis_server, keys_dir, tmp_path_factory, receiver) -> dict[str,
         "OTEL_TRACES_SAMPLER": "always_on",
         "OTEL_BSP_SCHEDULE_DELAY": "200",
         "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=test",
+        # Welcome emails go to a port nobody listens on: each is retried once, then
+        # fails, so the job metrics have every outcome.
+        "APP_EMAIL_BACKEND": "smtp",
+        "APP_SMTP_PORT": str(free_port()),
+        "APP_WORKER_MAX_TRIES": "2",
+        "APP_WORKER_RETRY_BACKOFF_SECONDS": "0.2",
     })
     return env
 
