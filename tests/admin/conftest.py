@@ -17,6 +17,8 @@ def django_setup(pg, redis_server, keys_dir, tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "admin_service.settings",
         "APP_ENVIRONMENT": "test",
         "APP_SECRET_KEY": "admin-test-secret",
+        "APP_ALLOWED_HOSTS": "testserver",  # django.test.Client's host
+        "APP_CSRF_TRUSTED_ORIGINS": "http://testserver",
         "APP_DATABASE_URL": pg.create_database("admin_tests", template="app_template"),
         "APP_REDIS_URL": redis_server.url(),
         "APP_JWT_KEYS_DIR": str(keys_dir),

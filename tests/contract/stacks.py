@@ -87,6 +87,8 @@ def service_env(
     return {
         "APP_ENVIRONMENT": "test",
         "APP_SECRET_KEY": "contract-test-secret",
+        "APP_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "APP_CSRF_TRUSTED_ORIGINS": "http://127.0.0.1,http://localhost",
         "APP_DATABASE_URL": database_url,
         "APP_REDIS_URL": redis_url,
         "APP_DATABASE_POOL_SIZE": "4",

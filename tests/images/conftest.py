@@ -41,6 +41,8 @@ def image_env(pg, redis_server, keys_dir, tmp_path_factory) -> dict[str, str]:
     return {
         "APP_ENVIRONMENT": "test",
         "APP_SECRET_KEY": "image-test-secret",
+        "APP_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "APP_CSRF_TRUSTED_ORIGINS": "http://127.0.0.1,http://localhost",
         "APP_DATABASE_URL": database_url,
         "APP_REDIS_URL": redis_server.url(),
         "APP_DATABASE_POOL_SIZE": "3",

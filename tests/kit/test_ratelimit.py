@@ -100,6 +100,7 @@ async def test_redis_down_fails_open(small):
         ("10.0.0.7", "10.0.0.2", ("10.0.0.0/8",), "10.0.0.2"),
         ("10.0.0.7", "", ("10.0.0.0/8",), "10.0.0.7"),
         ("::1", "2001:db8::1", ("::1",), "2001:db8::1"),
+        ("192.0.2.9", "1.2.3.4, 5.6.7.8", ("*",), "1.2.3.4"),  # everyone trusted: the first hop
     ],
 )
 def test_client_address_believes_only_trusted_proxies(peer, header, trusted, expected):

@@ -100,14 +100,15 @@ def client_address(peer: str, forwarded_for: str | None, trusted_proxies: tuple[
     """The client's address: the socket's, unless the socket is a trusted proxy; then
     the right-most ``X-Forwarded-For`` entry that is not itself a trusted proxy (the
     left part of the header is whatever the client wrote)."""
-    networks = [ip_network(p, strict=False) for p in trusted_proxies]
+    anyone = "*" in trusted_proxies  # as uvicorn's FORWARDED_ALLOW_IPS="*"
+    networks = [ip_network(p, strict=False) for p in trusted_proxies if p != "*"]
 
     def trusted(address: str) -> bool:
         try:
             parsed = ip_address(address)
         except ValueError:
             return False
-        return any(parsed in network for network in networks)
+        return anyone or any(parsed in network for network in networks)
 
     if not forwarded_for or not trusted(peer):
         return peer

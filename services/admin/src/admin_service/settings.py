@@ -7,6 +7,7 @@ import logging
 import os
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from sqlalchemy.engine import make_url
 
 from saaskit.db.urls import libpq_url
@@ -17,7 +18,18 @@ APP = get_settings()
 
 SECRET_KEY = APP.secret_key.get_secret_value()
 DEBUG = False
-ALLOWED_HOSTS = [h for h in os.environ.get("APP_ALLOWED_HOSTS", "*").split(",") if h]
+# Production is served behind an ingress that ends TLS. Outside development the host
+# names and the origins a form may be posted from must be given (refused at start-up
+# otherwise, like the placeholder secrets): a wildcard would let any Host header through.
+_missing = [
+    env for env, value in (("APP_ALLOWED_HOSTS", APP.allowed_hosts),
+                           ("APP_CSRF_TRUSTED_ORIGINS", APP.csrf_trusted_origins))
+    if not value
+]
+if _missing and not APP.is_development:
+    raise ImproperlyConfigured(f"{', '.join(_missing)} must be set outside development")
+ALLOWED_HOSTS = list(APP.allowed_hosts) or ["*"]  # "*" only in development
+CSRF_TRUSTED_ORIGINS = list(APP.csrf_trusted_origins)
 
 INSTALLED_APPS = [
     "admin_service.api.admin_site.AdminConfig",  # django.contrib.admin, login throttled
@@ -127,7 +139,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["admin_service.api.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "admin_service.api.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "admin_service.api.schema.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_CLASSES": [],
 }
@@ -142,18 +154,26 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "",
-    "SECURITY": [{"BearerAuth": []}],
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "BearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-        }
-    },
+    # Security: per operation, from the views' authentication (admin_service.api.schema).
 }
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind the TLS-ending ingress (APP_SECURE_PROXY_SSL_HEADER): believe its
+# X-Forwarded-Proto, redirect plain HTTP to HTTPS and keep the cookies off plain HTTP.
+# Without it (development, the test suites, the benchmark on loopback) all stay off.
+if APP.secure_proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = APP.secure_proxy_ssl_header
+# Probes and Prometheus speak plain HTTP to the pod itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = APP.secure_proxy_ssl_header
+# HSTS (off at 0, the default): includes subdomains and asks for preloading, as Django's
+# deploy check expects; choose APP_HSTS_SECONDS knowing browsers keep it that long.
+SECURE_HSTS_SECONDS = APP.hsts_seconds
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = APP.hsts_seconds > 0
 
 configure_logging(APP.log_level, APP.log_json)
 LOGGING_CONFIG = None  # keep the structlog handlers configured above

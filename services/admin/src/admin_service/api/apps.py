@@ -6,4 +6,5 @@ class ApiConfig(AppConfig):
     label = "api"
 
     def ready(self) -> None:
-        from admin_service.api import lookups  # noqa: F401 - registers __ilike
+        # Imported for their effects: the __ilike lookup, the bearer scheme's extension.
+        from admin_service.api import lookups, schema  # noqa: F401

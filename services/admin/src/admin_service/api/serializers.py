@@ -7,6 +7,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from admin_service.api.exceptions import RequestInvalid
@@ -49,6 +51,7 @@ class TimestampField(serializers.DateTimeField):
         return rfc3339(value)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CursorField(serializers.Field):
     """The opaque ``next_cursor`` of a previous page (``saaskit.pagination.Cursor``)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -80,6 +81,7 @@ class FileListCreateApi(APIView):
 
 
 class FileDetailApi(APIView):
+    path_id_type = OpenApiTypes.UUID
     @extend_schema(responses={200: FileOutput, 404: None}, operation_id="get_file")
     def get(self, request, id):
         return Response(FileOutput(selectors.file_of_owner(id, request.user.id)).data)
@@ -91,6 +93,7 @@ class FileDetailApi(APIView):
 
 
 class FileDownloadApi(APIView):
+    path_id_type = OpenApiTypes.UUID
     @extend_schema(
         responses={200: OpenApiResponse(description="the bytes"), 307: None, 404: None},
         operation_id="download_file",
