@@ -38,7 +38,9 @@ timeout = 30
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 # Import Django once in the master: workers fork with it loaded (faster start, shared pages).
 # Nothing opens a connection at import: the DB pool and the Redis client are lazy.
-preload_app = True
+# GUNICORN_PRELOAD=0 turns it off for `--reload` (helm/saas/values-dev.yaml): a worker
+# forked from a preloaded master would come back with the old code.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 accesslog = None
 errorlog = "-"
 wsgi_app = "admin_service.wsgi:application"
