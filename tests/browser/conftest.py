@@ -18,7 +18,9 @@ STAFF_PASSWORD = "staff-browser-pw-1"
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def browser(fastapi, django) -> Iterator[Browser]:  # noqa: F811
+    """Started after both stacks so it quits before them: its open keep-alive
+    connections would hold up their graceful stop."""
     chromium = Browser()
     try:
         yield chromium
@@ -30,9 +32,8 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Browser]:
     """The session's browser, with the logs of earlier tests drained: each test is judged
     by its own pages only."""
-    browser.driver.get_log("browser")
-    browser.driver.get_log("performance")
     browser.driver.delete_all_cookies()
+    browser.drain()
     yield browser
 
 

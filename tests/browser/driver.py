@@ -69,6 +69,19 @@ class Browser:
         )
         self.driver.set_page_load_timeout(WAIT_SECONDS)
         self.requested: list[str] = []  # every URL the browser asked for, for the test to read
+        # Chromium opens its new-tab page first, which tries a remote page (unreachable
+        # here) and falls back to a local one: its own doing, not a page of ours. Leave it
+        # for a blank page and let its events arrive before any test reads the logs.
+        self.driver.get("about:blank")
+        self.drain()
+
+    def drain(self, quiet_seconds: float = 0.5, timeout: float = WAIT_SECONDS) -> None:
+        """Discard the logs until no new entry arrives for a moment."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            time.sleep(quiet_seconds)
+            if not self.driver.get_log("performance") + self.driver.get_log("browser"):
+                return
 
     def close(self) -> None:
         try:
@@ -136,11 +149,20 @@ class Browser:
         self.requested.extend(requested)
         return requested
 
-    def screenshot(self, name: str) -> None:
-        """Kept under docs/screenshots/ only when asked (SAAS_UPDATE_SCREENSHOTS=1), so a
-        test run never changes the work tree."""
+    def screenshot(self, name: str, element: WebElement | None = None) -> None:
+        """The page's top, or the whole of ``element``, kept under docs/screenshots/ only
+        when asked (SAAS_UPDATE_SCREENSHOTS=1), so a test run never changes the work tree."""
         if os.environ.get("SAAS_UPDATE_SCREENSHOTS") != "1":
             return
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.driver.execute_script("window.scrollTo(0, 0)")
-        assert self.driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+        path = str(SCREENSHOTS / f"{name}.png")
+        if element is None:
+            self.driver.execute_script("window.scrollTo(0, 0)")
+            assert self.driver.save_screenshot(path)
+            return
+        size = self.driver.get_window_size()
+        self.driver.set_window_size(size["width"], 2400)  # tall enough for the whole element
+        try:
+            assert element.screenshot(path)
+        finally:
+            self.driver.set_window_size(size["width"], size["height"])

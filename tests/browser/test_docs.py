@@ -59,8 +59,7 @@ def authorize_and_try_me(page: Browser, base: str, shot: str) -> None:
     body = page.find(".live-responses-table .response-col_description pre", me).text
     assert f'"username": "{account.username}"' in body
     page.check()
-    page.driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", me)
-    page.screenshot(shot)
+    page.screenshot(shot, me)
 
 
 @pytest.mark.parametrize("service", ["auth", "resources", "files"])

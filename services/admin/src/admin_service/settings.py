@@ -71,7 +71,8 @@ APPEND_SLASH = False  # the API's paths have no trailing slash; never redirect a
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Our overrides of the admin's templates (admin/base_site.html: its favicon).
+        "DIRS": [Path(__file__).resolve().parent / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
