@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import subprocess
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,65 @@ def test_sync_writes_where_the_server_imports_from(service, engine, dev_pods, tm
              f"print({package}.__file__, saaskit.__file__)")
     out = podman_run(engine, service, mounts, ["python", "-c", probe]).stdout.decode().split()
     assert out[0].startswith(service_src + "/") and out[1].startswith("/app/libs/saaskit/src/")
+
+
+PROBE_APPENDIX = b'''
+
+_image_create_app = create_app
+
+
+def create_app():  # appended by tests/deploy/test_dev_sources.py, as an edit would be
+    app = _image_create_app()
+    app.add_api_route("/dev-sync-probe", lambda: {"reloaded": True})
+    return app
+'''
+
+
+def test_a_synced_edit_reloads_the_running_fastapi_server(engine, dev_pods, keys_dir, tmp_path):
+    """auth with its dev command: a file written by skaffold's exec'd tar is served after
+    uvicorn's reloader restarts the app, with no image build."""
+    import httpx
+
+    from devstack.net import free_port, wait_http
+
+    spec, _ = dev_pods["auth"]
+    (init,) = spec["initContainers"]
+    main = spec["containers"][0]
+    dirs = {v["name"]: tmp_path / v["name"] for v in spec["volumes"] if v["name"].startswith("dev-sources")}
+    for path in dirs.values():
+        path.mkdir()
+        path.chmod(0o777)
+    podman_run(engine, "auth", {m["mountPath"]: dirs[m["name"]] for m in init["volumeMounts"]}, init["command"])
+    for key in keys_dir.iterdir():
+        key.chmod(0o644)
+    keys_dir.chmod(0o755)
+    port = free_port()
+    name = f"dev-reload-probe-{port}"
+    cmd = ["run", "-d", "--name", name, "--network", "host", "--read-only", "--user", "10001:10001",
+           "--tmpfs", "/tmp", "-v", f"{keys_dir}:/keys:ro", "-e", "APP_JWT_KEYS_DIR=/keys",
+           "-e", "UVICORN_HOST=127.0.0.1", "-e", f"UVICORN_PORT={port}",
+           "-e", "APP_DATABASE_URL=postgresql://nobody:none@127.0.0.1:9/none",
+           "-e", "APP_REDIS_URL=redis://127.0.0.1:9/0", "--entrypoint", main["command"][0]]
+    for m in main["volumeMounts"]:
+        if m["name"] in dirs:
+            cmd += ["-v", f"{dirs[m['name']]}:{m['mountPath']}"]
+    engine.run(engine.podman(*cmd, image_name("auth"), *main["command"][1:]), timeout=120)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", timeout=60)
+        assert httpx.get(f"http://127.0.0.1:{port}/dev-sync-probe", timeout=5).status_code == 404
+        edited = (dirs["dev-sources-1"] / "auth_service" / "main.py").read_bytes() + PROBE_APPENDIX
+        tar = skaffold_tar({"/app/services/auth/src/auth_service/main.py": edited})
+        engine.run(engine.podman("exec", "-i", name, "tar", "xmf", "-", "-C", "/", "--no-same-owner"),
+                   input=tar, timeout=60)
+        deadline = time.monotonic() + 60
+        status = None
+        while time.monotonic() < deadline and status != 200:
+            try:
+                status = httpx.get(f"http://127.0.0.1:{port}/dev-sync-probe", timeout=2).status_code
+            except httpx.TransportError:
+                status = None
+            time.sleep(0.5)
+        logs = engine.run(engine.podman("logs", name), check=False).stderr.decode()[-2000:]
+        assert status == 200, f"the edit was not served after a reload; logs:\n{logs}"
+    finally:
+        engine.run(engine.podman("rm", "-f", "-t", "2", name), check=False, timeout=60)
