@@ -92,3 +92,11 @@ prometheus:
 .PHONY: dashboards
 dashboards: install
 	$(BIN)/python -m dashboards helm/saas/dashboards
+
+# The chart's own pods without a cluster: render helm/saas with ci/kube-play-values.yaml on
+# top of values-prod.yaml, play the migration Job and the five Deployments with podman
+# against a throwaway PostgreSQL, Redis and S3 on 127.0.0.1, probe and exercise them, stop
+# them under load; everything it creates is removed (docs/deploy.md).
+.PHONY: kube-play
+kube-play: images
+	$(BIN)/pytest tests/kubeplay -v -s -p no:cacheprovider

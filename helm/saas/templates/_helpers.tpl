@@ -84,7 +84,7 @@ APP_ENVIRONMENT: {{ $c.environment | quote }}
 APP_LOG_LEVEL: {{ $c.logLevel | quote }}
 APP_JWT_ISSUER: {{ include "saas.jwtIssuer" . | quote }}
 APP_JWT_AUDIENCE: {{ $c.jwtAudience | quote }}
-APP_JWKS_URL: {{ printf "http://%s-auth:%v/.well-known/jwks.json" $fullname .Values.auth.port | quote }}
+APP_JWKS_URL: {{ default (printf "http://%s-auth:%v/.well-known/jwks.json" $fullname .Values.auth.port) $c.jwksUrl | quote }}
 APP_ALLOWED_HOSTS: {{ join "," $c.allowedHosts | quote }}
 APP_CSRF_TRUSTED_ORIGINS: {{ join "," $c.csrfTrustedOrigins | quote }}
 APP_HSTS_SECONDS: {{ $c.hstsSeconds | int64 | quote }}
