@@ -26,8 +26,7 @@ from tests.support.api import PASSWORD, register, unique_username
 
 ADDRESS_LIMIT = 8
 ACCOUNT_LIMIT = 3
-WINDOW = 4  # seconds, both quotas
-PROXY_HEADERS = ("retry-after", "ratelimit-policy", "ratelimit")
+WINDOW = 6  # seconds, both quotas: short to wait out, long enough for a loaded machine
 _hosts = itertools.count(10)
 
 
@@ -220,6 +219,6 @@ def test_the_admin_login_is_throttled_and_staff_who_log_in_are_not(throttled_dja
     assert 'name="csrfmiddlewaretoken"' in refused.text  # the admin's own login page
     assert refused.headers["ratelimit-policy"] == f'"account";q={ACCOUNT_LIMIT};w={WINDOW}'
     assert "sessionid" not in attacker.client.cookies
-    # The API's account with the same name is another realm; staff elsewhere log in.
+    # Other staff, from other addresses, still log in.
     again = _admin_login(_from(throttled_django, _address()), staff, PASSWORD)
     assert again.status_code == 302
