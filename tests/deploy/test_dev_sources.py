@@ -102,63 +102,87 @@ def test_sync_writes_where_the_server_imports_from(service, engine, dev_pods, tm
     assert out[0].startswith(service_src + "/") and out[1].startswith("/app/libs/saaskit/src/")
 
 
-PROBE_APPENDIX = b'''
+# An edit per server, as a developer would make it: a new route, visible only once the
+# server has reloaded the code (uvicorn --reload; gunicorn --reload without preloading).
+EDITS = {
+    "auth": ("/app/services/auth/src/auth_service/main.py", b"""
 
 _image_create_app = create_app
 
 
-def create_app():  # appended by tests/deploy/test_dev_sources.py, as an edit would be
+def create_app():  # appended by tests/deploy/test_dev_sources.py
     app = _image_create_app()
     app.add_api_route("/dev-sync-probe", lambda: {"reloaded": True})
     return app
-'''
+"""),
+    "admin": ("/app/services/admin/src/admin_service/urls.py", b"""
+
+from django.http import JsonResponse as _JsonResponse  # appended by tests/deploy/test_dev_sources.py
+
+urlpatterns = [*urlpatterns, path("dev-sync-probe", lambda request: _JsonResponse({"reloaded": True}))]
+"""),
+}
 
 
-def test_a_synced_edit_reloads_the_running_fastapi_server(engine, dev_pods, keys_dir, tmp_path):
-    """auth with its dev command: a file written by skaffold's exec'd tar is served after
-    uvicorn's reloader restarts the app, with no image build."""
+def dev_env(container: dict, port: int) -> list[str]:
+    """The container's literal env from the chart, listening on a free loopback port."""
+    env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
+    env.update({"UVICORN_HOST": "127.0.0.1", "UVICORN_PORT": str(port), "GUNICORN_BIND": f"127.0.0.1:{port}",
+                "APP_DATABASE_URL": "postgresql://nobody:none@127.0.0.1:9/none",
+                "APP_REDIS_URL": "redis://127.0.0.1:9/0"})
+    return [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
+
+
+@pytest.mark.parametrize("service", sorted(EDITS))
+def test_a_synced_edit_reloads_the_running_server(service, engine, dev_pods, keys_dir, tmp_path):
+    """The dev command from the rendered chart on the real image: a file written by
+    skaffold's exec'd tar is served after the server's reloader restarts it."""
     import httpx
 
     from devstack.net import free_port, wait_http
 
-    spec, _ = dev_pods["auth"]
+    spec, _ = dev_pods[service]
     (init,) = spec["initContainers"]
     main = spec["containers"][0]
     dirs = {v["name"]: tmp_path / v["name"] for v in spec["volumes"] if v["name"].startswith("dev-sources")}
     for path in dirs.values():
         path.mkdir()
         path.chmod(0o777)
-    podman_run(engine, "auth", {m["mountPath"]: dirs[m["name"]] for m in init["volumeMounts"]}, init["command"])
+    podman_run(engine, service, {m["mountPath"]: dirs[m["name"]] for m in init["volumeMounts"]}, init["command"])
     for key in keys_dir.iterdir():
         key.chmod(0o644)
     keys_dir.chmod(0o755)
     port = free_port()
     name = f"dev-reload-probe-{port}"
     cmd = ["run", "-d", "--name", name, "--network", "host", "--read-only", "--user", "10001:10001",
-           "--tmpfs", "/tmp", "-v", f"{keys_dir}:/keys:ro", "-e", "APP_JWT_KEYS_DIR=/keys",
-           "-e", "UVICORN_HOST=127.0.0.1", "-e", f"UVICORN_PORT={port}",
-           "-e", "APP_DATABASE_URL=postgresql://nobody:none@127.0.0.1:9/none",
-           "-e", "APP_REDIS_URL=redis://127.0.0.1:9/0", "--entrypoint", main["command"][0]]
-    for m in main["volumeMounts"]:
-        if m["name"] in dirs:
-            cmd += ["-v", f"{dirs[m['name']]}:{m['mountPath']}"]
-    engine.run(engine.podman(*cmd, image_name("auth"), *main["command"][1:]), timeout=120)
+           "--tmpfs", "/tmp", "-v", f"{keys_dir}:/etc/saas/jwt-keys:ro", "-e", "APP_JWT_KEYS_DIR=/etc/saas/jwt-keys",
+           *dev_env(main, port), "--entrypoint", main["command"][0]]
+    mounts = {m["mountPath"]: dirs[m["name"]] for m in main["volumeMounts"] if m["name"] in dirs}
+    for mount, host in mounts.items():
+        cmd += ["-v", f"{host}:{mount}"]
+    engine.run(engine.podman(*cmd, image_name(service), *main["command"][1:]), timeout=120)
+    probe = f"http://127.0.0.1:{port}/dev-sync-probe"
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", timeout=60)
-        assert httpx.get(f"http://127.0.0.1:{port}/dev-sync-probe", timeout=5).status_code == 404
-        edited = (dirs["dev-sources-1"] / "auth_service" / "main.py").read_bytes() + PROBE_APPENDIX
-        tar = skaffold_tar({"/app/services/auth/src/auth_service/main.py": edited})
+        assert httpx.get(probe, timeout=5).status_code == 404
+        # gunicorn's polling reloader takes a module's mtime the first second it sees it
+        # imported (urls.py: at the first request); an edit must come after that, as a
+        # developer's does. uvicorn's watchfiles needs no such wait.
+        time.sleep(3)
+        target, appendix = EDITS[service]
+        dest = next(m for m in mounts if target.startswith(m + "/"))
+        edited = (mounts[dest] / target[len(dest) + 1:]).read_bytes() + appendix
         engine.run(engine.podman("exec", "-i", name, "tar", "xmf", "-", "-C", "/", "--no-same-owner"),
-                   input=tar, timeout=60)
+                   input=skaffold_tar({target: edited}), timeout=60)
         deadline = time.monotonic() + 60
         status = None
         while time.monotonic() < deadline and status != 200:
             try:
-                status = httpx.get(f"http://127.0.0.1:{port}/dev-sync-probe", timeout=2).status_code
+                status = httpx.get(probe, timeout=2).status_code
             except httpx.TransportError:
                 status = None
             time.sleep(0.5)
         logs = engine.run(engine.podman("logs", name), check=False).stderr.decode()[-2000:]
-        assert status == 200, f"the edit was not served after a reload; logs:\n{logs}"
+        assert status == 200, f"{service}: the edit was not served after a reload; logs:\n{logs}"
     finally:
         engine.run(engine.podman("rm", "-f", "-t", "2", name), check=False, timeout=60)
