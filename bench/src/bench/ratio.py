@@ -1,12 +1,18 @@
-"""``python -m bench.ratio``: the resources service's ``GET /users/{id}`` against the floor.
+"""``python -m bench.ratio``: the hot reads of each implementation against the floor.
 
-Everything runs here, on loopback and free ports: an embedded PostgreSQL and Redis, the
-migrations, the ``tiny`` data set, the auth service (it publishes the JWKS and logs the
-load user in), then the resources service and the floor as real uvicorn servers in the
-same configuration (``--workers``, uvloop, httptools, no access log, the same pool
-size per worker). After a warm-up, k6 loads each server in turn (closed model, a fixed
-number of virtual users, each request for a random user id with a valid token), for a
-few alternating repetitions, and the medians and the ratio resources / floor are printed.
+The two reads the floor also implements, ``GET /users/{id}`` (the simple read) and
+``GET /users/{id}/overview`` (ten posts with five comments each: the nested read), are
+measured in one run against the same servers, so the ratios compare like with like even
+on a machine whose load drifts. The system is the benchmark's own (``bench.stack``:
+embedded PostgreSQL and Redis, the migrations, the chosen data set, every server in its
+production configuration with the same ``--workers`` and pool size per worker); the floor
+and the FastAPI resources service always run, the Django service with ``--django``. After
+a warm-up per route and server, k6 loads each server in turn (closed model, a fixed
+number of virtual users, each request for a random user id with a valid token), for a few
+alternating repetitions; the medians and the ratios to the floor are printed per route.
+
+The exit status is 0 when FastAPI reaches each route's target share of the floor
+(``TARGETS``: the simple read 0.5, the overview 0.6).
 """
 
 from __future__ import annotations
@@ -21,22 +27,23 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import count
 from pathlib import Path
 
 import httpx
 import psutil
 
-from bench.processes import Server, pinned_argv
-from bench.seed import SEED_PASSWORD, seed
-from devstack.net import free_port
-from devstack.postgres import EmbeddedPostgres
-from devstack.redis import EmbeddedRedis
-from saaskit.db.migrate import upgrade
-from saaskit.security.keys import ensure_key_dir
+from bench.processes import pinned_argv
+from bench.seed import SEED_PASSWORD, SIZES
+from bench.stack import StackOptions, local_stack
 
 BIN = Path(sys.executable).parent
+ROUTES = {
+    "user": "/users/${id}",
+    "overview": "/users/${id}/overview?posts_limit=10&comments_limit=5",
+}
+TARGETS = {"user": 0.5, "overview": 0.6}  # FastAPI req/s as a share of the floor's
 K6_SCRIPT = """
 import http from 'k6/http';
 const params = { headers: { Authorization: `Bearer ${__ENV.TOKEN}` } };
@@ -47,7 +54,7 @@ export const options = {
 };
 export default function () {
   const id = 1 + Math.floor(Math.random() * users);
-  http.get(`${__ENV.BASE}/users/${id}`, params);
+  http.get(`${__ENV.BASE}%s`, params);
 }
 export function handleSummary(data) { return { [__ENV.OUT]: JSON.stringify(data) }; }
 """
@@ -55,6 +62,7 @@ export function handleSummary(data) { return { [__ENV.OUT]: JSON.stringify(data)
 
 @dataclass
 class Result:
+    route: str
     name: str
     rps: float
     p50_ms: float
@@ -67,33 +75,11 @@ def _cpus(spec: str | None) -> tuple[int, ...] | None:
     return tuple(int(c) for c in spec.split(",")) if spec else None
 
 
-@contextlib.contextmanager
-def _server(app: str, env: dict[str, str], workdir: Path, workers: int,
-            cpus: str | None, port: int | None = None) -> Iterator[str]:
-    name = app.split(".")[0]
-    metrics_dir = workdir / f"prom-{name}"
-    metrics_dir.mkdir(exist_ok=True)
-    port = port or free_port()
-    server = Server(
-        name=name,
-        argv=[str(BIN / "uvicorn"), app, "--factory", "--host", "127.0.0.1", "--port", str(port),
-              "--workers", str(workers), "--loop", "uvloop", "--http", "httptools",
-              "--no-access-log", "--log-level", "warning"],
-        env={**os.environ, **env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
-        port=port, log_path=workdir / f"{name}.log", cpus=_cpus(cpus),
-    )
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
-
-
-def _k6(name: str, base: str, token: str, users: int, vus: int, seconds: float,
+def _k6(route: str, name: str, base: str, token: str, users: int, vus: int, seconds: float,
         workdir: Path, cpus: str | None) -> Result:
-    script = workdir / "simple_get.js"
-    script.write_text(K6_SCRIPT)
-    out = workdir / f"k6-{name}.json"
+    script = workdir / f"{route}.js"
+    script.write_text(K6_SCRIPT % ROUTES[route])
+    out = workdir / f"k6-{route}-{name}.json"
     argv, pin = pinned_argv([str(BIN / "k6"), "run", "--quiet", "--no-usage-report", "--vus",
                              str(vus), "--duration", f"{seconds}s", str(script)], _cpus(cpus))
     env = {**os.environ, "BASE": base, "TOKEN": token, "USERS": str(users), "OUT": str(out),
@@ -113,6 +99,7 @@ def _k6(name: str, base: str, token: str, users: int, vus: int, seconds: float,
     metrics = json.loads(out.read_text())["metrics"]
     duration = metrics["http_req_duration"]["values"]
     return Result(
+        route=route,
         name=name,
         rps=metrics["http_reqs"]["values"]["rate"],
         p50_ms=duration["p(50)"],
@@ -122,95 +109,93 @@ def _k6(name: str, base: str, token: str, users: int, vus: int, seconds: float,
     )
 
 
-def _token(auth_url: str) -> str:
+def _token(auth_url: str, user: int) -> str:
+    # A different seeded account for every login: the per-account login limit (10 in
+    # 5 minutes) would refuse the same account long before the run ends.
     response = httpx.post(f"{auth_url}/auth/token",
-                          data={"username": "user1", "password": SEED_PASSWORD}, timeout=30)
+                          data={"username": f"user{user}", "password": SEED_PASSWORD},
+                          timeout=30)
     response.raise_for_status()
     return response.json()["access_token"]
 
 
-def _print_results(results: list[Result], load_before: tuple[float, ...]) -> float:
-    print(f"\n{'run':<12}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'k6 cpu':>8}")
+def _print_results(route: str, results: list[Result], names: list[str]) -> float:
+    print(f"\n{route}: GET {ROUTES[route].replace('${id}', '{id}')}")
+    print(f"{'run':<12}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'k6 cpu':>8}")
     for r in results:
         print(f"{r.name:<12}{r.rps:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{r.errors:>8}"
               f"{r.k6_cpu:>8.2f}")
     medians = {}
-    for name in ("floor", "resources"):
+    for name in names:
         rates = [r.rps for r in results if r.name == name]
         medians[name] = statistics.median(rates)
         print(f"{name:<12} median {medians[name]:.0f} req/s (min {min(rates):.0f}, "
               f"max {max(rates):.0f})")
-    ratio = medians["resources"] / medians["floor"]
-    print(f"load average before the runs: {' '.join(f'{x:.2f}' for x in load_before)}; "
-          f"after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"ratio resources / floor = {ratio:.2f}  (target >= 0.50)")
-    return ratio
+    for name in names[1:]:
+        target = f"  (target >= {TARGETS[route]:.2f})" if name == "fastapi" else ""
+        print(f"{route}: ratio {name} / floor = {medians[name] / medians['floor']:.2f}{target}")
+    return medians["fastapi"] / medians["floor"]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--route", choices=[*ROUTES, "all"], default="all")
+    parser.add_argument("--django", action="store_true", help="measure the Django service too")
+    parser.add_argument("--size", choices=sorted(SIZES), default="tiny", help="data set")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--pool-size", type=int, default=10, help="database pool per worker")
     parser.add_argument("--vus", type=int, default=64, help="k6 virtual users (closed model)")
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--repetitions", type=int, default=3)
-    parser.add_argument("--server-cpus", default=None, help="taskset list for the servers, e.g. 0")
-    parser.add_argument("--k6-cpus", default=None, help="taskset list for k6, e.g. 1")
+    parser.add_argument("--server-cpus", default=None, help="taskset list for the servers, e.g. 1")
+    parser.add_argument("--k6-cpus", default=None, help="taskset list for k6, e.g. 0")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     args = parser.parse_args(argv)
+    routes = list(ROUTES) if args.route == "all" else [args.route]
+    names = ["floor", "fastapi", *(["django"] if args.django else [])]
     workdir = Path(tempfile.mkdtemp(prefix="bench-ratio-"))
-    pg = EmbeddedPostgres(workdir / "postgres", free_port(), durable=False)
-    rd = EmbeddedRedis(workdir / "redis", free_port(), durable=False)
+    options = StackOptions(size=args.size, workers=args.workers, pool_size=args.pool_size,
+                           server_cpus=_cpus(args.server_cpus), durable=False)
+    logins = count(1)
+    ratios: dict[str, float] = {}
     try:
-        pg.start(workdir / "postgres.log")
-        rd.start(workdir / "redis.log")
-        database_url = pg.create_database("bench")
-        upgrade(database_url)
-        counts = seed(database_url, "tiny")
-        auth_port = free_port()
-        env = {
-            "APP_ENVIRONMENT": "development",
-            "APP_DATABASE_URL": database_url,
-            "APP_REDIS_URL": rd.url(),
-            "APP_DATABASE_POOL_SIZE": str(args.pool_size),
-            "APP_JWT_KEYS_DIR": str(ensure_key_dir(workdir / "keys")),
-            "APP_JWKS_URL": f"http://127.0.0.1:{auth_port}/.well-known/jwks.json",
-            "APP_ACCESS_TOKEN_TTL_SECONDS": "3600",
-            "APP_LOG_LEVEL": "WARNING",
-        }
-        print(f"machine: {os.cpu_count()} cores; servers on cpus {args.server_cpus or 'any'}, "
-              f"k6 on cpus {args.k6_cpus or 'any'}; {args.workers} workers per server, "
-              f"pool {args.pool_size} per worker; {args.vus} VUs, {args.seconds:.0f}s x "
-              f"{args.repetitions} per server after {args.warmup:.0f}s warm-up; data: tiny "
-              f"({counts.users} users)")
-        results: list[Result] = []
-        load_before = os.getloadavg()
-        with (
-            _server("auth_service.main:create_app", env, workdir, 1, args.server_cpus,
-                    port=auth_port) as auth_url,
-            _server("resources_service.main:create_app", env, workdir, args.workers,
-                    args.server_cpus) as resources_url,
-            _server("bench.floor:create_app", env, workdir, args.workers,
-                    args.server_cpus) as floor_url,
-        ):
-            token = _token(auth_url)
-            bases = {"floor": floor_url, "resources": resources_url}
-            for name, base in bases.items():
-                _k6(name, base, token, counts.users, args.vus, args.warmup, workdir, args.k6_cpus)
-            for _ in range(args.repetitions):
-                for name, base in bases.items():
-                    result = _k6(name, base, token, counts.users, args.vus, args.seconds,
-                                 workdir, args.k6_cpus)
-                    print(f"  {name}: {result.rps:.0f} req/s, {result.errors} errors", flush=True)
-                    results.append(result)
-        ratio = _print_results(results, load_before)
+        with local_stack(options, workdir, lambda line: print(line, flush=True),
+                         tuple(names)) as stack:
+            print(f"machine: {os.cpu_count()} cores; servers on cpus "
+                  f"{args.server_cpus or 'any'}, k6 on cpus {args.k6_cpus or 'any'}; "
+                  f"{args.workers} workers per server, pool {args.pool_size} per worker; "
+                  f"{args.vus} VUs, {args.seconds:.0f}s x {args.repetitions} per server and "
+                  f"route after {args.warmup:.0f}s warm-up; data: {args.size} "
+                  f"({stack.users} users)", flush=True)
+            load_before = os.getloadavg()
+
+            def run(route: str, name: str, seconds: float) -> Result:
+                target = stack.targets[name]
+                token = _token(target.auth_url, next(logins))
+                return _k6(route, name, target.base_url, token, stack.users, args.vus,
+                           seconds, workdir, args.k6_cpus)
+
+            results: list[Result] = []
+            for route in routes:
+                for name in names:
+                    run(route, name, args.warmup)
+                for _ in range(args.repetitions):
+                    for name in names:
+                        result = run(route, name, args.seconds)
+                        print(f"  {route} {name}: {result.rps:.0f} req/s, "
+                              f"{result.errors} errors", flush=True)
+                        results.append(result)
+        for route in routes:
+            ratios[route] = _print_results(
+                route, [r for r in results if r.route == route], names)
+        print(f"\nload average before the runs: {' '.join(f'{x:.2f}' for x in load_before)}; "
+              f"after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         if any(r.errors for r in results):
-            print("WARNING: some requests failed; see the server logs in", workdir)
-        sys.exit(0 if ratio >= 0.5 else 1)
+            print("WARNING: some requests failed; see the server logs in", workdir / "logs")
+            args.keep = True
+        sys.exit(0 if all(ratios[r] >= TARGETS[r] for r in routes) else 1)
     finally:
-        rd.stop()
-        pg.stop()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
