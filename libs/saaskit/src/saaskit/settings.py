@@ -98,9 +98,12 @@ class Settings(BaseSettings):
     # Loopback by default; 0.0.0.0 in a container so that Prometheus can scrape it.
     worker_metrics_host: str = "127.0.0.1"
     worker_concurrency: int = Field(10, ge=1)
-    # A job running longer is cancelled; arq re-runs a job whose worker died once its
-    # lock (this timeout + 10 s) expires.
+    # A job running longer is cancelled.
     worker_job_timeout_seconds: int = Field(300, ge=1)
+    # arq's lock on a running job (its in-progress key) lives this long and is renewed
+    # every third of it while the job runs (worker.heartbeat): a job whose worker died
+    # is run again by another worker within this many seconds, not the timeout + 10 s.
+    worker_lock_seconds: int = Field(15, ge=3)
     worker_max_tries: int = Field(5, ge=1)
     # Transient failures retry after backoff * 2**(try-1) seconds.
     worker_retry_backoff_seconds: float = Field(2.0, ge=0)
@@ -113,6 +116,9 @@ class Settings(BaseSettings):
     # Uploads still `pending` after this long are deleted with their objects.
     pending_upload_ttl_seconds: int = Field(86_400, ge=1)
     thumbnail_size_px: int = Field(256, ge=16, le=2048)
+    # Images with more pixels are rejected from their header, before any decoding: a
+    # 190 KB PNG can declare 7000x7000 pixels, 150+ MB once decoded.
+    max_image_pixels: int = Field(24_000_000, ge=1)
     smtp_timeout_seconds: float = Field(10.0, gt=0)
 
     # Login throttling (saaskit.ratelimit), shared in Redis by every replica of both

@@ -35,7 +35,7 @@ from saaskit import tracing
 from saaskit.db.schema import jobs
 from saaskit.logging import get_logger
 from saaskit.storage import StorageUnavailable
-from worker import metrics
+from worker import heartbeat, metrics
 
 log = get_logger(__name__)
 
@@ -103,8 +103,10 @@ def _reason(exc: BaseException) -> str:
 async def run(ctx: dict, name: str, job_id: int, handler: Handler,
               trace: dict[str, str] | None = None) -> dict[str, Any] | None:
     job_try = ctx.get("job_try", 1)
-    with tracing.job_span(name, ctx["settings"].queue_name, job_id, trace, job_try):
-        return await _run(ctx, name, job_id, handler, job_try)
+    settings = ctx["settings"]
+    with tracing.job_span(name, settings.queue_name, job_id, trace, job_try):
+        async with heartbeat.held(ctx, settings.worker_lock_seconds):
+            return await _run(ctx, name, job_id, handler, job_try)
 
 
 async def _run(ctx: dict, name: str, job_id: int, handler: Handler, job_try: int) -> dict[str, Any] | None:

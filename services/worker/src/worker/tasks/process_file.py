@@ -35,6 +35,7 @@ async def handle(ctx: dict, job: JobRow) -> dict:
     verdict = await to_thread.run_sync(lambda: inspect(
         storage.sync, row.storage_key, size=row.size, upload_sha256=row.upload_sha256,
         content_type=row.content_type, thumbnail_px=ctx["settings"].thumbnail_size_px,
+        max_pixels=ctx["settings"].max_image_pixels,
     ))
     if verdict.rejection is not None:
         values = {"status": "rejected", "rejection_reason": verdict.rejection}
