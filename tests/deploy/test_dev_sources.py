@@ -2,7 +2,8 @@
 helm/saas/values-dev.yaml seeds writable copies of the sources as uid 10001 on a
 read-only root, skaffold's sync (``tar xmf - -C / --no-same-owner`` through kubectl
 exec) can write a file at every sync destination, the server imports its code from
-there, and the reloader the dev command names is in the image."""
+there, the reloader the dev command names is in the image, and a synced edit is what
+the running server serves once that reloader has restarted it."""
 
 from __future__ import annotations
 
@@ -102,10 +103,13 @@ def test_sync_writes_where_the_server_imports_from(service, engine, dev_pods, tm
     assert out[0].startswith(service_src + "/") and out[1].startswith("/app/libs/saaskit/src/")
 
 
-# An edit per server, as a developer would make it: a new route, visible only once the
-# server has reloaded the code (uvicorn --reload; gunicorn --reload without preloading).
+# An edit per server, as a developer would make it, visible only once the server has
+# reloaded the code: a new route (uvicorn --reload; for gunicorn --reload, a change of
+# the settings, which a preloaded master would keep: the dev values turn preloading off)
+# or a new metric (watchfiles restarting `python -m worker`).
+# service -> ({file: text appended (a new file when it does not exist)}, path, shows the edit)
 EDITS = {
-    "auth": ("/app/services/auth/src/auth_service/main.py", b"""
+    "auth": ({"/app/services/auth/src/auth_service/main.py": b"""
 
 _image_create_app = create_app
 
@@ -114,31 +118,53 @@ def create_app():  # appended by tests/deploy/test_dev_sources.py
     app = _image_create_app()
     app.add_api_route("/dev-sync-probe", lambda: {"reloaded": True})
     return app
-"""),
-    "admin": ("/app/services/admin/src/admin_service/urls.py", b"""
+"""}, "/dev-sync-probe", lambda r: r.status_code == 200),
+    "admin": ({
+        "/app/services/admin/src/admin_service/settings.py": b"""
+ROOT_URLCONF = "admin_service.dev_sync_probe"  # appended by tests/deploy/test_dev_sources.py
+""",
+        "/app/services/admin/src/admin_service/dev_sync_probe.py": b"""
+from django.http import JsonResponse
+from django.urls import path
 
-from django.http import JsonResponse as _JsonResponse  # appended by tests/deploy/test_dev_sources.py
+from admin_service.urls import urlpatterns as image_urlpatterns
 
-urlpatterns = [*urlpatterns, path("dev-sync-probe", lambda request: _JsonResponse({"reloaded": True}))]
-"""),
+urlpatterns = [*image_urlpatterns, path("dev-sync-probe", lambda request: JsonResponse({"reloaded": True}))]
+"""}, "/dev-sync-probe", lambda r: r.status_code == 200),
+    "worker": ({"/app/services/worker/src/worker/metrics.py": b"""
+
+from prometheus_client import Gauge as _Gauge  # appended by tests/deploy/test_dev_sources.py
+
+_Gauge("dev_sync_probe", "Set by a synced edit.").set(1)
+"""}, "/metrics", lambda r: r.status_code == 200 and "dev_sync_probe 1.0" in r.text),
 }
 
 
-def dev_env(container: dict, port: int) -> list[str]:
-    """The container's literal env from the chart, listening on a free loopback port."""
+def dev_env(container: dict, port: int, database_url: str, redis_url: str) -> list[str]:
+    """The container's literal env from the chart, listening on a free loopback port,
+    with the test's PostgreSQL and Redis and local file storage under /tmp."""
     env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
     env.update({"UVICORN_HOST": "127.0.0.1", "UVICORN_PORT": str(port), "GUNICORN_BIND": f"127.0.0.1:{port}",
-                "APP_DATABASE_URL": "postgresql://nobody:none@127.0.0.1:9/none",
-                "APP_REDIS_URL": "redis://127.0.0.1:9/0"})
+                "APP_WORKER_METRICS_HOST": "127.0.0.1", "APP_WORKER_METRICS_PORT": str(port),
+                "APP_DATABASE_URL": database_url, "APP_REDIS_URL": redis_url,
+                "APP_STORAGE_BACKEND": "local", "APP_STORAGE_LOCAL_DIR": "/tmp/storage"})
     return [arg for name, value in env.items() for arg in ("-e", f"{name}={value}")]
 
 
-@pytest.mark.parametrize("service", sorted(EDITS))
-def test_a_synced_edit_reloads_the_running_server(service, engine, dev_pods, keys_dir, tmp_path):
-    """The dev command from the rendered chart on the real image: a file written by
-    skaffold's exec'd tar is served after the server's reloader restarts it."""
+def get(url: str):
     import httpx
 
+    try:
+        return httpx.get(url, timeout=2)
+    except httpx.TransportError:
+        return None
+
+
+@pytest.mark.parametrize("service", sorted(EDITS))
+def test_a_synced_edit_reloads_the_running_server(service, engine, dev_pods, keys_dir, database_url, redis_url,
+                                                  tmp_path):
+    """The dev command from the rendered chart on the real image: a file written by
+    skaffold's exec'd tar is what the server runs after its reloader restarts it."""
     from devstack.net import free_port, wait_http
 
     spec, _ = dev_pods[service]
@@ -156,33 +182,34 @@ def test_a_synced_edit_reloads_the_running_server(service, engine, dev_pods, key
     name = f"dev-reload-probe-{port}"
     cmd = ["run", "-d", "--name", name, "--network", "host", "--read-only", "--user", "10001:10001",
            "--tmpfs", "/tmp", "-v", f"{keys_dir}:/etc/saas/jwt-keys:ro", "-e", "APP_JWT_KEYS_DIR=/etc/saas/jwt-keys",
-           *dev_env(main, port), "--entrypoint", main["command"][0]]
+           *dev_env(main, port, database_url, redis_url), "--entrypoint", main["command"][0]]
     mounts = {m["mountPath"]: dirs[m["name"]] for m in main["volumeMounts"] if m["name"] in dirs}
     for mount, host in mounts.items():
         cmd += ["-v", f"{host}:{mount}"]
     engine.run(engine.podman(*cmd, image_name(service), *main["command"][1:]), timeout=120)
-    probe = f"http://127.0.0.1:{port}/dev-sync-probe"
+    appended, path, shows_edit = EDITS[service]
+    url = f"http://127.0.0.1:{port}{path}"
     try:
-        wait_http(f"http://127.0.0.1:{port}/healthz", timeout=60)
-        assert httpx.get(probe, timeout=5).status_code == 404
+        wait_http(url if service == "worker" else f"http://127.0.0.1:{port}/healthz", timeout=60)
+        assert not shows_edit(get(url))
         # gunicorn's polling reloader takes a module's mtime the first second it sees it
         # imported (urls.py: at the first request); an edit must come after that, as a
-        # developer's does. uvicorn's watchfiles needs no such wait.
+        # developer's does.
         time.sleep(3)
-        target, appendix = EDITS[service]
-        dest = next(m for m in mounts if target.startswith(m + "/"))
-        edited = (mounts[dest] / target[len(dest) + 1:]).read_bytes() + appendix
+        edited = {}
+        for target, text in appended.items():
+            dest = next(m for m in mounts if target.startswith(m + "/"))
+            seeded = mounts[dest] / target[len(dest) + 1:]
+            edited[target] = (seeded.read_bytes() if seeded.exists() else b"") + text
         engine.run(engine.podman("exec", "-i", name, "tar", "xmf", "-", "-C", "/", "--no-same-owner"),
-                   input=skaffold_tar({target: edited}), timeout=60)
+                   input=skaffold_tar(edited), timeout=60)
         deadline = time.monotonic() + 60
-        status = None
-        while time.monotonic() < deadline and status != 200:
-            try:
-                status = httpx.get(probe, timeout=2).status_code
-            except httpx.TransportError:
-                status = None
+        response = get(url)
+        while time.monotonic() < deadline and not (response is not None and shows_edit(response)):
             time.sleep(0.5)
-        logs = engine.run(engine.podman("logs", name), check=False).stderr.decode()[-2000:]
-        assert status == 200, f"{service}: the edit was not served after a reload; logs:\n{logs}"
+            response = get(url)
+        logs = engine.run(engine.podman("logs", name), check=False)
+        assert response is not None and shows_edit(response), (
+            f"{service}: the edit did not show after a reload; logs:\n{(logs.stdout + logs.stderr).decode()[-3000:]}")
     finally:
         engine.run(engine.podman("rm", "-f", "-t", "2", name), check=False, timeout=60)
