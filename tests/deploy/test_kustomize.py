@@ -82,6 +82,9 @@ def test_the_k6_job_targets_the_implementation_in_cluster(impl, base):
     (job,) = [d for d in docs if d["kind"] == "Job"]
     container = chart.pod_spec(job)["containers"][0]
     assert container["envFrom"] == [{"configMapRef": {"name": target["metadata"]["name"]}}]
+    (wait,) = chart.pod_spec(job)["initContainers"]
+    assert wait["envFrom"] == container["envFrom"] and wait["image"] == container["image"]
+    assert all(f'"${key}"' in wait["command"][-1] for key in ("BASE_URL", "AUTH_URL", "FILES_URL"))
     assert "--out=experimental-prometheus-rw" in container["args"]
     assert container["args"][-1] == "/scripts/$(SCENARIO).js"
 
