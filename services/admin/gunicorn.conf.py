@@ -43,6 +43,9 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 accesslog = None
 errorlog = "-"
+# No gunicornc control socket: nothing here uses it, and it would be made under $HOME,
+# which the image's user does not have (read-only root: an error line at every start).
+control_socket_disable = True
 wsgi_app = "admin_service.wsgi:application"
 
 _made_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
