@@ -1,4 +1,4 @@
-"""The overview loads in a fixed number of SQL statements, whatever the limits."""
+"""The overview loads in a fixed number of SQL statements (two), whatever the limits."""
 
 from __future__ import annotations
 
@@ -29,10 +29,23 @@ def test_overview_statement_count_is_fixed(author_with_posts, posts_limit, comme
     from admin_service.content.selectors import overview
 
     with CaptureQueriesContext(connection) as queries:
-        user = overview(
+        body = overview(
             author_with_posts.id, posts_limit=posts_limit, comments_limit=comments_limit
         )
-        shown = [(p.id, [c.id for c in p.newest_comments]) for p in user.newest_posts]
-    assert len(queries) == 3
-    assert len(shown) == min(posts_limit, 12)
-    assert all(len(comments) == min(comments_limit, 7) for _, comments in shown)
+    assert len(queries) == 2
+    assert body["user"]["id"] == author_with_posts.id
+    assert len(body["posts"]) == min(posts_limit, 12)
+    assert all(len(post["comments"]) == min(comments_limit, 7) for post in body["posts"])
+
+
+def test_overview_of_an_unknown_user_is_one_statement_then_404(django_setup):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from admin_service.content.selectors import overview
+    from saaskit.problems import ProblemError
+
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ProblemError) as raised:
+        overview(2**62, posts_limit=10, comments_limit=5)
+    assert len(queries) == 1
+    assert raised.value.status == 404

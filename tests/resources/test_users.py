@@ -89,20 +89,45 @@ def test_overview_runs_the_same_statements_whatever_the_limits(resources, as_ali
             make_comment(as_bob, post["id"])
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args):
+    # Every statement, whichever layer sends it: SQLAlchemy's cursor, or the asyncpg
+    # connection underneath (its query logger, attached for as long as a request holds
+    # the connection). asyncpg calls a logger with loop.call_soon, possibly after the
+    # response has left; the server is one event loop, so answering the next request
+    # (``settled``) means every callback queued before it has run.
+    def through_sqlalchemy(conn, cursor, statement, *args):
         statements.append(statement)
 
+    def on_driver(logged):
+        statements.append(logged.query)
+
+    def checkout(dbapi_connection, record, proxy):
+        dbapi_connection.driver_connection.add_query_logger(on_driver)
+
+    def checkin(dbapi_connection, record):
+        dbapi_connection.driver_connection.remove_query_logger(on_driver)
+
+    def settled(response):
+        assert as_alice.get("/healthz").status_code == 200
+        return response
+
     engine = resources.app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
+    listeners = (("before_cursor_execute", through_sqlalchemy), ("checkout", checkout),
+                 ("checkin", checkin))
+    for name, fn in listeners:
+        event.listen(engine, name, fn)
     try:
         counts = {}
         for posts_limit, comments_limit in ((1, 1), (50, 20), (10, 5)):
             statements.clear()
-            response = as_alice.get(f"/users/{alice.id}/overview", params={
-                "posts_limit": posts_limit, "comments_limit": comments_limit})
+            response = settled(as_alice.get(f"/users/{alice.id}/overview", params={
+                "posts_limit": posts_limit, "comments_limit": comments_limit}))
             assert response.status_code == 200
             assert len(response.json()["posts"]) == min(posts_limit, 12)
             counts[posts_limit] = len(statements)
+        statements.clear()
+        assert settled(as_alice.get("/users/999999/overview")).status_code == 404
+        counts["unknown user"] = len(statements)
     finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert counts == {1: 2, 50: 2, 10: 2}
+        for name, fn in listeners:
+            event.remove(engine, name, fn)
+    assert counts == {1: 2, 50: 2, 10: 2, "unknown user": 1}

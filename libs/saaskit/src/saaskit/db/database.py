@@ -8,7 +8,8 @@
   semaphore of the pool's size in front of it serves waiters in arrival order; a request
   waits at most ``database_connect_timeout`` for its turn, then gets 503.
 - The lean read path: hot reads skip SQLAlchemy's connection and result layers and run
-  on the asyncpg connection underneath, which prepares each SQL text once per connection
+  on the asyncpg connection underneath (``fetch_row`` for one statement, ``on_driver``
+  for several on one connection), which prepares each SQL text once per connection
   (asyncpg's statement cache). Checkout, query and checkin run in one greenlet, as
   SQLAlchemy's own async layer does, and a broken connection is invalidated, never
   handed back to the pool.
@@ -17,9 +18,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy.dialects import postgresql
@@ -30,6 +31,7 @@ from sqlalchemy.util import await_only, greenlet_spawn
 
 _DIALECT = postgresql.asyncpg.dialect(paramstyle="numeric_dollar")
 _BROKEN = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
+T = TypeVar("T")
 
 
 def compile_sql(statement: ClauseElement) -> str:
@@ -37,10 +39,10 @@ def compile_sql(statement: ClauseElement) -> str:
     return str(statement.compile(dialect=_DIALECT))
 
 
-def _run(engine: AsyncEngine, method: str, sql: str, args: Sequence[Any]) -> Any:
+def _run(engine: AsyncEngine, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
     raw = engine.sync_engine.raw_connection()
     try:
-        return await_only(getattr(raw.driver_connection, method)(sql, *args))
+        return await_only(work(raw.driver_connection))
     except _BROKEN:
         raw.invalidate()
         raise
@@ -85,6 +87,12 @@ class Database:
         waiters = self._turns._waiters  # asyncio keeps it None until somebody waits
         return self._size - self._turns._value, len(waiters) if waiters else 0, self._size
 
-    async def fetch_row(self, sql: str, *args: Any) -> asyncpg.Record | None:
+    async def on_driver(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        """``work(connection)`` on one asyncpg connection of the pool: several statements
+        in one checkout, each prepared once per connection. No transaction is opened, so
+        each statement commits (or just reads) on its own."""
         async with self._turn():
-            return await greenlet_spawn(_run, self.engine, "fetchrow", sql, args)
+            return await greenlet_spawn(_run, self.engine, work)
+
+    async def fetch_row(self, sql: str, *args: Any) -> asyncpg.Record | None:
+        return await self.on_driver(lambda conn: conn.fetchrow(sql, *args))

@@ -13,7 +13,6 @@ from resources_service.schemas import Overview, UserPublic
 from resources_service.users import service
 from saaskit.problems import not_found
 from saaskit.web.auth import CurrentUserId
-from saaskit.web.deps import ConnDep
 
 router = APIRouter(prefix="/users", tags=["users"], responses=PROBLEM_RESPONSES_WITH_ID)
 
@@ -34,12 +33,12 @@ async def get_user(id: Id, request: Request, _caller: CurrentUserId) -> JSONByte
 )
 async def get_overview(
     id: Id,
-    conn: ConnDep,
+    request: Request,
     _caller: CurrentUserId,
     posts_limit: Annotated[int, Query(ge=1, le=50)] = 10,
     comments_limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> JSONBytes:
-    found = await service.overview(conn, id, posts_limit, comments_limit)
+    found = await service.overview(request.app.state.db, id, posts_limit, comments_limit)
     if found is None:
         raise not_found("user")
     return JSONBytes(found)
