@@ -10,6 +10,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from sqlalchemy.engine import make_url
 
+from saaskit.bad_input import MAX_FORM_PARTS
 from saaskit.db.urls import libpq_url
 from saaskit.logging import configure_logging
 from saaskit.settings import get_settings
@@ -55,6 +56,7 @@ MIGRATION_MODULES = {
 
 MIDDLEWARE = [
     "admin_service.api.middleware.RequestMetricsMiddleware",
+    "admin_service.api.bad_input.BadInputMiddleware",  # before anything reads a body
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -105,7 +107,11 @@ def _database() -> dict:
                 "min_size": 1,
                 "max_size": APP.database_pool_size,
                 # A request waits at most this long for a connection, then gets 503.
-                "timeout": APP.database_connect_timeout,
+                # The pool holds more connections than a process has threads, so the
+                # wait is only ever for a connection being made: milliseconds while
+                # PostgreSQL is up, and while it is down the delay of every 503 (the
+                # pool retries in the background and recovers by itself).
+                "timeout": min(APP.database_connect_timeout, 0.5),
                 "reconnect_timeout": 5.0,
             },
         },
@@ -130,8 +136,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Uploads stream through ``request`` untouched (the files API reads the raw body).
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Uploads stream through ``request`` untouched (the files API reads the raw body); any
+# other body is held to the limit the FastAPI services apply (saaskit.bad_input), and a
+# form's fields and files to the same count: over either, 413 (api/exceptions.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = APP.max_body_bytes
+DATA_UPLOAD_MAX_NUMBER_FIELDS = MAX_FORM_PARTS
+DATA_UPLOAD_MAX_NUMBER_FILES = MAX_FORM_PARTS
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 REST_FRAMEWORK = {

@@ -12,7 +12,9 @@
   for several on one connection), which prepares each SQL text once per connection
   (asyncpg's statement cache). Checkout, query and checkin run in one greenlet, as
   SQLAlchemy's own async layer does, and a broken connection is invalidated, never
-  handed back to the pool.
+  handed back to the pool; one that the server closed (PostgreSQL restarted) surfaces
+  as ``ConnectionDoesNotExistError``, which the error handlers answer with 503 (asyncpg
+  says ``InterfaceError`` for it, also its word for a misuse, which stays a 500).
 """
 
 from __future__ import annotations
@@ -41,10 +43,13 @@ def compile_sql(statement: ClauseElement) -> str:
 
 def _run(engine: AsyncEngine, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
     raw = engine.sync_engine.raw_connection()
+    driver = raw.driver_connection
     try:
-        return await_only(work(raw.driver_connection))
-    except _BROKEN:
+        return await_only(work(driver))
+    except _BROKEN as exc:
         raw.invalidate()
+        if driver.is_closed():  # the server went away under a pooled connection: an outage
+            raise asyncpg.ConnectionDoesNotExistError("the database connection was lost") from exc
         raise
     finally:
         raw.close()
