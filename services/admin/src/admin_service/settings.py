@@ -10,7 +10,6 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from sqlalchemy.engine import make_url
 
-from saaskit.bad_input import MAX_FORM_PARTS
 from saaskit.db.urls import libpq_url
 from saaskit.logging import configure_logging
 from saaskit.settings import get_settings
@@ -56,7 +55,6 @@ MIGRATION_MODULES = {
 
 MIDDLEWARE = [
     "admin_service.api.middleware.RequestMetricsMiddleware",
-    "admin_service.api.bad_input.BadInputMiddleware",  # before anything reads a body
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -136,12 +134,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Uploads stream through ``request`` untouched (the files API reads the raw body); any
-# other body is held to the limit the FastAPI services apply (saaskit.bad_input), and a
-# form's fields and files to the same count: over either, 413 (api/exceptions.py).
-DATA_UPLOAD_MAX_MEMORY_SIZE = APP.max_body_bytes
-DATA_UPLOAD_MAX_NUMBER_FIELDS = MAX_FORM_PARTS
-DATA_UPLOAD_MAX_NUMBER_FILES = MAX_FORM_PARTS
+# Uploads stream through ``request`` untouched (the files API reads the raw body).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 REST_FRAMEWORK = {
