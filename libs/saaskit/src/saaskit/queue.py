@@ -25,6 +25,8 @@ from saaskit import tracing
 WELCOME_EMAIL = "welcome_email"
 PROCESS_FILE = "process_file"
 EXPORT_POSTS = "export_posts"
+VERIFICATION_EMAIL = "verification_email"
+PASSWORD_RESET_EMAIL = "password_reset_email"
 
 JOB_KEY_PREFIX = "arq:job:"
 RESULT_KEY_PREFIX = "arq:result:"
@@ -78,6 +80,18 @@ async def enqueue(pool: ArqRedis, function: str, job_row_id: int, **kwargs: Any)
 async def _enqueue(pool: ArqRedis, function: str, job_row_id: int, **kwargs: Any) -> bool:
     job = await pool.enqueue_job(function, job_id=job_row_id, _job_id=arq_job_id(job_row_id), **kwargs)
     return job is not None
+
+
+async def probe(pool: ArqRedis) -> None:
+    """One Redis round trip shaped like the first step of an enqueue (does a job hold
+    this id?), for a request that queues nothing but must take the time it would have
+    taken if it had: a password reset for an address without an account."""
+    await pool.exists(JOB_KEY_PREFIX + "none", RESULT_KEY_PREFIX + "none")
+
+
+def probe_sync(client: redis.Redis) -> None:
+    """``probe`` for synchronous code (Django)."""
+    client.exists(JOB_KEY_PREFIX + "none", RESULT_KEY_PREFIX + "none")
 
 
 def enqueue_sync(

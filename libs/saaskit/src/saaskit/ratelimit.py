@@ -9,6 +9,9 @@ its first hit and its key expires with it):
 - per account: failed logins count. Once spent, the account is refused, even with the
   right password, until its window ends; the answer does not say whether the password
   was right, so throttling leaks nothing.
+- per account, for the routes that send mail (``/auth/verify-email/request``,
+  ``/auth/password-reset/request``): every request counts (``spend_account``), under
+  the same quota with keys of their own realm, so nobody can mail-bomb an address.
 
 Keys depend only on the kind, the identifier and the limit, never on the framework,
 so a budget spent on the FastAPI auth service is spent on the Django twin too (both
@@ -51,6 +54,7 @@ _DETAIL = {
     "address": "too many attempts from this address, try again later",
     "account": "too many failed logins for this account, try again later",
 }
+MAIL_DETAIL = "too many emails requested for this account, try again later"
 
 
 @dataclass(frozen=True)
@@ -63,12 +67,12 @@ class Quota:
     def item(self) -> RateLimitItem:
         return RateLimitItemPerSecond(self.limit, self.window_seconds, namespace=NAMESPACE)
 
-    def exceeded(self, reset_at: float, now: float | None = None) -> ProblemError:
+    def exceeded(self, reset_at: float, now: float | None = None, detail: str | None = None) -> ProblemError:
         """The 429 for this quota, its window ending at ``reset_at`` (epoch seconds)."""
         retry = max(1, math.ceil(reset_at - (time.time() if now is None else now)))
         return ProblemError(
             429,
-            _DETAIL[self.kind],
+            detail or _DETAIL[self.kind],
             headers={
                 "Retry-After": str(retry),
                 "RateLimit-Policy": f'"{self.kind}";q={self.limit};w={self.window_seconds}',
@@ -163,6 +167,16 @@ class LoginLimiter:
         except StorageError as exc:
             _fail_open("account", exc)
 
+    def spend_account(self, key: str) -> None:
+        """Count one mail request for the account ``key``; the 429 once it is spent."""
+        quota = self.quotas.account
+        try:
+            if not self._limiter.hit(quota.item, key):
+                stats = self._limiter.get_window_stats(quota.item, key)
+                raise quota.exceeded(stats.reset_time, detail=MAIL_DETAIL)
+        except StorageError as exc:
+            _fail_open(quota.kind, exc)
+
 
 class AsyncLoginLimiter:
     """The same limiter for asyncio (FastAPI): same keys, same scripts, same answers."""
@@ -204,3 +218,12 @@ class AsyncLoginLimiter:
             await self._limiter.hit(self.quotas.account.item, key)
         except StorageError as exc:
             _fail_open("account", exc)
+
+    async def spend_account(self, key: str) -> None:
+        quota = self.quotas.account
+        try:
+            if not await self._limiter.hit(quota.item, key):
+                stats = await self._limiter.get_window_stats(quota.item, key)
+                raise quota.exceeded(stats.reset_time, detail=MAIL_DETAIL)
+        except StorageError as exc:
+            _fail_open(quota.kind, exc)

@@ -58,9 +58,16 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(65_536, ge=8)
     argon2_parallelism: int = Field(4, ge=1)
 
-    # A secret that must never keep its placeholder outside development (used to sign
-    # nothing security-critical in development, e.g. Django's SECRET_KEY).
+    # A secret that must never keep its placeholder outside development: Django's
+    # SECRET_KEY, and the key of the email-verification and password-reset tokens
+    # (saaskit.security.account_tokens), so every service and the worker share it.
     secret_key: SecretStr = SecretStr(PLACEHOLDER)
+
+    # Account lifecycle: how long a mailed link is valid, and the front end it points to
+    # (``<frontend_url>/verify-email?token=...``, ``<frontend_url>/reset-password?token=...``).
+    email_verification_ttl_seconds: int = Field(86_400, ge=1)
+    password_reset_ttl_seconds: int = Field(3_600, ge=1)
+    frontend_url: str = "http://localhost:3000"
 
     # Files and storage.
     storage_backend: Literal["local", "s3"] = "local"

@@ -52,7 +52,9 @@ class Page(BaseModel, Generic[T]):
 
 class Job(BaseModel):
     id: int
-    type: Literal["export_posts", "welcome_email", "process_file"]
+    type: Literal[
+        "export_posts", "welcome_email", "process_file", "verification_email", "password_reset_email"
+    ]
     status: Literal["queued", "running", "succeeded", "failed"]
     created_at: Timestamp
     finished_at: OptionalTimestamp

@@ -19,10 +19,9 @@ from saaskit.settings import Settings, get_settings
 from saaskit.storage import AsyncStorage, build_storage
 from worker import lifecycle
 from worker.metrics import serve_metrics
+from worker.tasks import account_emails, maintenance
 from worker.tasks import export_posts as export_task
-from worker.tasks import maintenance
 from worker.tasks import process_file as process_task
-from worker.tasks import welcome_email as email_task
 
 log = get_logger(__name__)
 
@@ -32,7 +31,17 @@ async def process_file(ctx: dict, job_id: int, trace: dict[str, str] | None = No
 
 
 async def welcome_email(ctx: dict, job_id: int, trace: dict[str, str] | None = None) -> Any:
-    return await lifecycle.run(ctx, queue.WELCOME_EMAIL, job_id, email_task.handle, trace)
+    return await lifecycle.run(ctx, queue.WELCOME_EMAIL, job_id, account_emails.welcome, trace)
+
+
+async def verification_email(ctx: dict, job_id: int, trace: dict[str, str] | None = None) -> Any:
+    return await lifecycle.run(ctx, queue.VERIFICATION_EMAIL, job_id, account_emails.verification, trace)
+
+
+async def password_reset_email(ctx: dict, job_id: int, trace: dict[str, str] | None = None) -> Any:
+    return await lifecycle.run(
+        ctx, queue.PASSWORD_RESET_EMAIL, job_id, account_emails.password_reset, trace
+    )
 
 
 async def export_posts(ctx: dict, job_id: int, trace: dict[str, str] | None = None) -> Any:
@@ -81,6 +90,8 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "functions": [
             func(process_file, name=queue.PROCESS_FILE, **job),
             func(welcome_email, name=queue.WELCOME_EMAIL, **job),
+            func(verification_email, name=queue.VERIFICATION_EMAIL, **job),
+            func(password_reset_email, name=queue.PASSWORD_RESET_EMAIL, **job),
             func(export_posts, name=queue.EXPORT_POSTS, **job),
         ],
         "cron_jobs": [

@@ -58,7 +58,9 @@ SEARCH_MAX = 200
 
 FILE_STATUSES = ("pending", "ready", "rejected")
 JOB_STATUSES = ("queued", "running", "succeeded", "failed")
-JOB_TYPES = ("export_posts", "welcome_email", "process_file")
+JOB_TYPES = (
+    "export_posts", "welcome_email", "process_file", "verification_email", "password_reset_email",
+)
 
 
 def _created_at() -> Column:
@@ -78,6 +80,8 @@ users = Table(
     Column("password_hash", Text, nullable=False),
     Column("full_name", String(FULL_NAME_MAX), nullable=True),
     Column("is_active", Boolean, nullable=False, server_default=text("true")),
+    # Set by confirming a verification link (saaskit.security.account_tokens).
+    Column("email_verified", Boolean, nullable=False, server_default=text("false")),
     _created_at(),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("uq_users_email_lower", func.lower(text("email")), unique=True),

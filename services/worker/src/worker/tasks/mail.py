@@ -1,6 +1,10 @@
-"""``welcome_email``: one outbox row per job (unique ``job_id``), and with
+"""One email per job, through the outbox: a row per job (unique ``job_id``), and with
 ``APP_EMAIL_BACKEND=smtp`` the mail is sent once, unless a try dies between the SMTP
-transaction and recording ``sent_at`` (then it is sent again: mail is at-least-once)."""
+transaction and recording ``sent_at`` (then it is sent again: mail is at-least-once).
+
+The row is written before sending and a retry sends the row's text, not a new one, so
+every try of a job sends the same message (the same link, for the account emails).
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,10 @@ import aiosmtplib
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from saaskit.db.schema import email_outbox, users
+from saaskit.db.schema import email_outbox
 from saaskit.settings import Settings
 from saaskit.timeutil import utcnow
 from worker.lifecycle import JobRow, PermanentError, TransientError
-
-SUBJECT = "Welcome!"
-
-
-def _body(username: str) -> str:
-    return f"Hello {username},\n\nyour account is ready. Welcome aboard.\n"
 
 
 async def _send(settings: Settings, to: str, subject: str, body: str) -> None:
@@ -41,21 +39,13 @@ async def _send(settings: Settings, to: str, subject: str, body: str) -> None:
         raise TransientError(f"the mail server answered {exc.code}") from exc
 
 
-async def handle(ctx: dict, job: JobRow) -> dict:
-    user_id = job.payload.get("user_id")
-    if not isinstance(user_id, int):
-        raise PermanentError("payload has no user_id")
+async def deliver(ctx: dict, job: JobRow, to: str, subject: str, body: str) -> dict:
+    """Record the job's mail (first try only) and send it if it is not sent yet."""
     settings: Settings = ctx["settings"]
     async with ctx["engine"].begin() as conn:
-        user = (await conn.execute(
-            select(users.c.email, users.c.username).where(users.c.id == user_id)
-        )).one_or_none()
-        if user is None:
-            raise PermanentError(f"user {user_id} does not exist")
         await conn.execute(
             insert(email_outbox)
-            .values(job_id=job.id, to_address=user.email, subject=SUBJECT,
-                    body=_body(user.username))
+            .values(job_id=job.id, to_address=to, subject=subject, body=body)
             .on_conflict_do_nothing(index_elements=["job_id"])
         )
         mail = (await conn.execute(
