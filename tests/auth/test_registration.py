@@ -18,7 +18,8 @@ def test_register_returns_me_without_secrets(auth_url):
     response = httpx.post(f"{auth_url}/auth/register", json=body)
     assert response.status_code == 201
     me = response.json()
-    assert set(me) == {"id", "email", "username", "full_name", "is_active", "created_at"}
+    assert set(me) == {"id", "email", "username", "full_name", "is_active", "email_verified", "created_at"}
+    assert me["email_verified"] is False
     assert me["email"] == "ada.lovelace@example.com"
     assert me["full_name"] == "Ada Lovelace" and me["is_active"] is True
     assert me["created_at"].endswith("Z")

@@ -21,6 +21,7 @@ ME = {
     "username": str,
     "full_name": (str, NoneType),
     "is_active": bool,
+    "email_verified": bool,
     "created_at": Timestamp,
 }
 USER_PUBLIC = {"id": int, "username": str, "full_name": (str, NoneType), "created_at": Timestamp}

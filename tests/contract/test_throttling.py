@@ -173,6 +173,33 @@ def test_forwarded_addresses_are_believed_only_from_a_trusted_proxy(tstack):
         assert via_proxy(forged_client).status_code == 401
 
 
+def test_the_mail_routes_spend_the_address_budget_and_one_per_account(tstack):
+    """``/auth/password-reset/request`` per address and per email, and
+    ``/auth/verify-email/request`` per account: every request counts."""
+    email = f"{unique_username('reset')}@example.com"  # no account: throttled all the same
+    for _ in range(ACCOUNT_LIMIT):
+        response = _from(tstack, _address()).post("/auth/password-reset/request", json={"email": email})
+        assert response.status_code == 202
+    refused = _from(tstack, _address()).post("/auth/password-reset/request", json={"email": email.upper()})
+    body = _assert_throttled(refused, "account", ACCOUNT_LIMIT)
+    assert body["detail"] == "too many emails requested for this account, try again later"
+
+    username = _account(tstack)
+    pair = _login(_from(tstack, _address()), username, PASSWORD).json()
+    headers = {"Authorization": f"Bearer {pair['access_token']}"}
+    for _ in range(ACCOUNT_LIMIT):
+        assert _from(tstack, _address()).post("/auth/verify-email/request", headers=headers).status_code == 202
+    _assert_throttled(_from(tstack, _address()).post("/auth/verify-email/request", headers=headers),
+                      "account", ACCOUNT_LIMIT)
+
+    spender = _from(tstack, _address())
+    for _ in range(ADDRESS_LIMIT):
+        other = f"{unique_username('reset')}@example.com"
+        assert spender.post("/auth/password-reset/request", json={"email": other}).status_code == 202
+    _assert_throttled(spender.post("/auth/password-reset/request", json={"email": email}), "address", ADDRESS_LIMIT)
+    _assert_throttled(spender.post("/auth/verify-email/request", headers=headers), "address", ADDRESS_LIMIT)
+
+
 # The Django admin's own login page, on the same limiter.
 
 

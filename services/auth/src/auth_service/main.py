@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from auth_service.auth.router import jwks_router, router
 from auth_service.auth.service import TokenService
 from saaskit.ratelimit import AsyncLoginLimiter
+from saaskit.security.account_tokens import AccountTokens
 from saaskit.security.keys import KeySet
 from saaskit.security.passwords import PasswordService
 from saaskit.security.tokens import AccessTokenIssuer
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.keys = keys
         app.state.passwords = PasswordService.from_settings(settings)
         app.state.login_limiter = AsyncLoginLimiter.from_settings(settings)
+        app.state.account_tokens = AccountTokens.from_settings(settings)
         app.state.tokens = TokenService(
             issuer=AccessTokenIssuer(
                 keys, settings.jwt_issuer, settings.jwt_audience, settings.access_token_ttl_seconds
@@ -36,7 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service="auth",
         title="Auth service",
         description="Registration, OAuth2 password login, JWT access tokens (EdDSA) with a "
-        "JWKS, rotating refresh tokens with reuse detection, logout.",
+        "JWKS, rotating refresh tokens with reuse detection, logout; email verification, "
+        "password reset and password change.",
         routers=[router, jwks_router],
         keys=keys,
         on_startup=startup,

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from admin_service import runtime
-from admin_service.accounts import selectors, services
+from admin_service.accounts import lifecycle, selectors, services
 from admin_service.api import throttling
 from admin_service.api.serializers import (
     StrictCharField,
@@ -19,8 +19,11 @@ from admin_service.api.serializers import (
     parse_body,
     parse_id,
 )
+from saaskit.auth_problems import RESET_REQUESTED, VERIFICATION_REQUESTED
 from saaskit.db import schema
 from saaskit.problems import unauthorized
+from saaskit.ratelimit import account_key
+from saaskit.security.account_tokens import TOKEN_MAX
 from saaskit.validation import normalize_email, password_weakness
 
 
@@ -30,6 +33,7 @@ class MeOutput(serializers.Serializer):
     username = serializers.CharField()
     full_name = serializers.CharField(allow_null=True)
     is_active = serializers.BooleanField()
+    email_verified = serializers.BooleanField()
     created_at = TimestampField()
 
 
@@ -94,7 +98,7 @@ class RegisterApi(ThrottledApi):
             password=data["password"],
             full_name=data.get("full_name"),
         )
-        user.refresh_from_db(fields=["is_active", "created_at"])
+        user.refresh_from_db(fields=["is_active", "email_verified", "created_at"])
         return Response(MeOutput(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -163,3 +167,105 @@ class UserDetailApi(APIView):
     @extend_schema(responses={200: UserPublicOutput, 404: None}, operation_id="get_user")
     def get(self, request, id):
         return Response(UserPublicOutput(selectors.get_user(parse_id(id))).data)
+
+
+class AcceptedOutput(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+def _strong(value: str) -> str:
+    if reason := password_weakness(value):
+        raise serializers.ValidationError(reason)
+    return value
+
+
+class LinkTokenInput(StrictSerializer):
+    token = StrictCharField(min_length=1, max_length=TOKEN_MAX)
+
+
+class VerifyEmailRequestApi(APIView):
+    """Throttled like login: the address first (before authentication, as on FastAPI),
+    then the account."""
+
+    def initial(self, request, *args, **kwargs):
+        throttling.spend_address(request)
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        request=None,
+        responses={202: AcceptedOutput, 401: None, 429: None},
+        operation_id="verify_email_request",
+    )
+    def post(self, request):
+        runtime.login_limiter().spend_account(account_key("verify", str(request.user.id)))
+        lifecycle.request_verification(request.user.id)
+        return Response(VERIFICATION_REQUESTED, status=status.HTTP_202_ACCEPTED)
+
+
+class VerifyEmailConfirmApi(PublicApi):
+    @extend_schema(
+        request=LinkTokenInput,
+        responses={204: None, 400: None, 422: None},
+        operation_id="verify_email_confirm",
+    )
+    def post(self, request):
+        data = parse_body(LinkTokenInput, request)
+        lifecycle.confirm_verification(data["token"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetRequestApi(ThrottledApi):
+    class InputSerializer(StrictSerializer):
+        email = serializers.EmailField(max_length=schema.EMAIL_MAX)
+
+        def validate_email(self, value: str) -> str:
+            return normalize_email(value)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={202: AcceptedOutput, 422: None, 429: None},
+        operation_id="password_reset_request",
+    )
+    def post(self, request):
+        data = parse_body(self.InputSerializer, request)
+        runtime.login_limiter().spend_account(account_key("reset", data["email"]))
+        lifecycle.request_reset(data["email"])
+        return Response(RESET_REQUESTED, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmApi(PublicApi):
+    class InputSerializer(StrictSerializer):
+        token = StrictCharField(min_length=1, max_length=TOKEN_MAX)
+        new_password = StrictCharField(max_length=schema.PASSWORD_MAX)
+
+        def validate_new_password(self, value: str) -> str:
+            return _strong(value)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={204: None, 400: None, 422: None},
+        operation_id="password_reset_confirm",
+    )
+    def post(self, request):
+        data = parse_body(self.InputSerializer, request)
+        lifecycle.confirm_reset(data["token"], data["new_password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeApi(APIView):
+    class InputSerializer(StrictSerializer):
+        current_password = StrictCharField(min_length=1, max_length=schema.PASSWORD_MAX)
+        new_password = StrictCharField(max_length=schema.PASSWORD_MAX)
+
+        def validate_new_password(self, value: str) -> str:
+            return _strong(value)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={204: None, 400: None, 401: None, 422: None},
+        operation_id="password_change",
+    )
+    def post(self, request):
+        data = parse_body(self.InputSerializer, request)
+        lifecycle.change_password(request.user.id, data["current_password"], data["new_password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)

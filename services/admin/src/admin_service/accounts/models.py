@@ -15,6 +15,7 @@ class User(models.Model):
     password_hash = models.TextField()
     full_name = models.CharField(max_length=schema.FULL_NAME_MAX, null=True, blank=True)
     is_active = models.BooleanField(db_default=True)
+    email_verified = models.BooleanField(db_default=False)
     created_at = models.DateTimeField(db_default=Now())
     updated_at = models.DateTimeField(db_default=Now())
 

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from auth_service.auth.service import TokenService
 from saaskit.ratelimit import AsyncLoginLimiter
+from saaskit.security.account_tokens import AccountTokens
 from saaskit.security.keys import KeySet
 from saaskit.security.passwords import PasswordService
 
@@ -24,6 +25,10 @@ def get_keys(request: Request) -> KeySet:
     return request.app.state.keys
 
 
+def get_account_tokens(request: Request) -> AccountTokens:
+    return request.app.state.account_tokens
+
+
 async def get_limiter(request: Request) -> AsyncLoginLimiter:
     return request.app.state.login_limiter
 
@@ -38,4 +43,5 @@ async def spend_address_budget(request: Request) -> None:
 PasswordsDep = Annotated[PasswordService, Depends(get_passwords)]
 TokensDep = Annotated[TokenService, Depends(get_token_service)]
 KeysDep = Annotated[KeySet, Depends(get_keys)]
+AccountTokensDep = Annotated[AccountTokens, Depends(get_account_tokens)]
 LimiterDep = Annotated[AsyncLoginLimiter, Depends(get_limiter)]

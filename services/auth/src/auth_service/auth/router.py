@@ -7,9 +7,28 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from auth_service.auth import service
-from auth_service.auth.dependencies import KeysDep, LimiterDep, PasswordsDep, TokensDep, spend_address_budget
-from auth_service.auth.schemas import JWKS, Me, RefreshIn, RegisterIn, TokenPair
+from auth_service.auth import lifecycle, service
+from auth_service.auth.dependencies import (
+    AccountTokensDep,
+    KeysDep,
+    LimiterDep,
+    PasswordsDep,
+    TokensDep,
+    spend_address_budget,
+)
+from auth_service.auth.schemas import (
+    JWKS,
+    Accepted,
+    Me,
+    PasswordChangeIn,
+    PasswordResetConfirmIn,
+    PasswordResetRequestIn,
+    RefreshIn,
+    RegisterIn,
+    TokenIn,
+    TokenPair,
+)
+from saaskit.auth_problems import RESET_REQUESTED, VERIFICATION_REQUESTED
 from saaskit.problems import ProblemError, unauthorized
 from saaskit.ratelimit import account_key
 from saaskit.web.auth import CurrentUserId
@@ -102,6 +121,80 @@ async def me(conn: ConnDep, user_id: CurrentUserId) -> Me:
     if found is None or not found.is_active:
         raise unauthorized()
     return found
+
+
+INVALID_LINK = {400: {"description": "the token is unknown, tampered, expired or used", **PROBLEM}}
+
+
+@router.post(
+    "/verify-email/request",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    summary="Mail a new verification link (none when the address is verified already)",
+    responses={401: {"description": "not authenticated", **PROBLEM}, **THROTTLED},
+    dependencies=THROTTLE,
+)
+async def verify_email_request(
+    conn: ConnDep, user_id: CurrentUserId, pool: QueueDep, limiter: LimiterDep
+) -> dict:
+    await limiter.spend_account(account_key("verify", str(user_id)))
+    await lifecycle.request_verification(conn, user_id, pool)
+    return VERIFICATION_REQUESTED
+
+
+@router.post(
+    "/verify-email/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Confirm the email address with the token of a mailed link",
+    responses={**INVALID_LINK, 422: {"description": "invalid input", **PROBLEM}},
+)
+async def verify_email_confirm(data: TokenIn, conn: ConnDep, tokens: AccountTokensDep) -> Response:
+    await lifecycle.confirm_verification(conn, tokens, data.token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/password-reset/request",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    summary="Mail a password reset link, if the address has an account (same answer either way)",
+    responses={422: {"description": "invalid input", **PROBLEM}, **THROTTLED},
+    dependencies=THROTTLE,
+)
+async def password_reset_request(
+    data: PasswordResetRequestIn, conn: ConnDep, pool: QueueDep, limiter: LimiterDep
+) -> dict:
+    await limiter.spend_account(account_key("reset", data.email))
+    await lifecycle.request_reset(conn, data.email, pool)
+    return RESET_REQUESTED
+
+
+@router.post(
+    "/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Set a new password with the token of a mailed link; every login is revoked",
+    responses={**INVALID_LINK, 422: {"description": "invalid input or weak password", **PROBLEM}},
+)
+async def password_reset_confirm(
+    data: PasswordResetConfirmIn, conn: ConnDep, tokens: AccountTokensDep, passwords: PasswordsDep
+) -> Response:
+    await lifecycle.confirm_reset(conn, tokens, passwords, data.token, data.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/password/change",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change the password, given the current one; every login is revoked",
+    responses={400: {"description": "the current password is not correct", **PROBLEM},
+               401: {"description": "not authenticated", **PROBLEM},
+               422: {"description": "invalid input or weak password", **PROBLEM}},
+)
+async def password_change(
+    data: PasswordChangeIn, conn: ConnDep, user_id: CurrentUserId, passwords: PasswordsDep
+) -> Response:
+    await lifecycle.change_password(conn, passwords, user_id, data.current_password, data.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @jwks_router.get(

@@ -33,7 +33,7 @@ log = get_logger(__name__)
 
 ME_COLUMNS = (
     users.c.id, users.c.email, users.c.username, users.c.full_name, users.c.is_active,
-    users.c.created_at,
+    users.c.email_verified, users.c.created_at,
 )
 
 
