@@ -1,6 +1,7 @@
 """The shared kit's pure pieces: settings safety, cursors, timestamps, problems."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
@@ -44,6 +45,10 @@ def test_bad_cursors_are_refused(garbage):
 def test_timestamps_are_utc_with_z():
     assert rfc3339(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05.000000Z"
     assert rfc3339(None) is None
+    paris = datetime(2026, 7, 1, 12, 0, 0, 5, tzinfo=ZoneInfo("Europe/Paris"))
+    assert rfc3339(paris) == "2026-07-01T10:00:00.000005Z"
+    as_zone = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=ZoneInfo("UTC"))
+    assert rfc3339(as_zone) == "2026-01-02T03:04:05.123456Z"
 
 
 def test_problem_shape():

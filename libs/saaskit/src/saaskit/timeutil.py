@@ -12,4 +12,9 @@ def utcnow() -> datetime:
 def rfc3339(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # Both drivers hand back UTC timestamps (tzinfo ``datetime.UTC``), which need no
+    # conversion; ``isoformat`` is twice as fast as ``strftime`` and this runs for every
+    # timestamp of every response (70 in one overview).
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
