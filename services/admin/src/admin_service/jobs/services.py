@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import redis
-from django.db import transaction
+from django.db import connection, transaction
 
 from admin_service import runtime
 from admin_service.jobs.models import Job
@@ -44,6 +44,9 @@ def enqueue_after_commit(job: Job) -> None:
 def start_export(owner_id: int) -> Job:
     """A queued ``export_posts`` job, or 503 with no row left behind when Redis is down."""
     job = create_job(owner_id, queue.EXPORT_POSTS, {})
+    # Back to the pool while Redis is called: a Redis that answers nothing must not
+    # hold a database connection for its timeout (the FastAPI side does the same).
+    connection.close()
     try:
         enqueue(job)
     except redis.exceptions.RedisError:

@@ -12,7 +12,7 @@ from resources_service.responses import JSONBytes
 from resources_service.schemas import Job
 from saaskit.problems import not_found
 from saaskit.web.auth import CurrentUserId
-from saaskit.web.deps import ConnDep, QueueDep
+from saaskit.web.deps import ConnDep, DatabaseDep, QueueDep, SettingsDep
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], responses=PROBLEM_RESPONSES)
 
@@ -23,8 +23,11 @@ router = APIRouter(prefix="/jobs", tags=["jobs"], responses=PROBLEM_RESPONSES)
     response_model=Job,
     summary="Start a job (export_posts: your posts and their comments as a JSON file)",
 )
-async def start_job(data: JobIn, conn: ConnDep, pool: QueueDep, caller: CurrentUserId) -> JSONBytes:
-    job = await service.start_job(conn, pool, caller, data.type, JOB_FUNCTIONS[data.type])
+async def start_job(
+    data: JobIn, db: DatabaseDep, pool: QueueDep, settings: SettingsDep, caller: CurrentUserId
+) -> JSONBytes:
+    job = await service.start_job(db, pool, caller, data.type, JOB_FUNCTIONS[data.type],
+                                  settings.redis_timeout)
     return JSONBytes(job, status_code=202, headers={"Location": f"/jobs/{job['id']}"})
 
 

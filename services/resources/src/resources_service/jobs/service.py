@@ -3,10 +3,18 @@
 The row is committed before the job is queued, so the worker always finds it. If the
 queue cannot be reached the row is deleted again and the caller gets 503: no job is left
 behind that nobody will run.
+
+No database connection is held while Redis is called: the insert and the delete each
+borrow one for their own statement. A Redis that accepts connections but answers
+nothing (frozen, overloaded) once held every pooled connection for its timeout, so
+other requests got 503s that blamed the database. The queueing as a whole gets
+``redis_timeout`` (each Redis call has that too, and arq makes several, plus the
+handshake of a new connection; together a few milliseconds on a healthy Redis).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import redis.exceptions
@@ -16,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from resources_service import responses
 from saaskit import queue
+from saaskit.db.database import Database
 from saaskit.db.schema import jobs
 from saaskit.logging import get_logger
 from saaskit.problems import unavailable
@@ -27,17 +36,19 @@ JOB_COLUMNS = (jobs.c.id, jobs.c.type, jobs.c.status, jobs.c.created_at, jobs.c.
 
 
 async def start_job(
-    conn: AsyncConnection, pool: ArqRedis, owner_id: int, job_type: str, function: str
+    db: Database, pool: ArqRedis, owner_id: int, job_type: str, function: str,
+    redis_timeout: float,
 ) -> dict[str, Any]:
     new_job = insert(jobs).values(owner_id=owner_id, type=job_type, payload={})
-    row = (await conn.execute(new_job.returning(*JOB_COLUMNS))).one()
-    await conn.commit()
+    async with db.begin() as conn:
+        row = (await conn.execute(new_job.returning(*JOB_COLUMNS))).one()
     try:
-        await queue.enqueue(pool, function, row.id)
-    except (redis.exceptions.RedisError, OSError) as exc:
+        async with asyncio.timeout(redis_timeout):
+            await queue.enqueue(pool, function, row.id)
+    except (redis.exceptions.RedisError, OSError, TimeoutError) as exc:
         log.warning("job not queued; removing its row", job_id=row.id, error=type(exc).__name__)
-        await conn.execute(delete(jobs).where(jobs.c.id == row.id))
-        await conn.commit()
+        async with db.begin() as conn:
+            await conn.execute(delete(jobs).where(jobs.c.id == row.id))
         raise unavailable("the job queue") from None
     return responses.job(row._mapping)
 
