@@ -51,6 +51,13 @@ superuser: install
 bench: install
 	$(BIN)/python -m bench run $(ARGS)
 
+# Cost to own (docs/benchmark/cost-to-own/report.md): code per feature, image sizes and
+# dependencies, cold start, idle memory, an extra pod's first request; ~15 min.
+# make cost ARGS="--repeats 1 --processes 1" for a quick look.
+.PHONY: cost
+cost: images
+	$(BIN)/python -m bench cost $(ARGS)
+
 # The five service images (services/*/Dockerfile), built with buildah into .build/ and
 # runnable with podman; installs the Debian tools and makes the stand-in base when missing.
 .PHONY: images

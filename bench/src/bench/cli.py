@@ -3,6 +3,7 @@
 python -m bench run --quick                       # every scenario briefly (CI smoke)
 python -m bench run --size small --out docs/benchmark/2026-01-01
 python -m bench run --fastapi-url ... --django-url ... --floor-url ...   # given URLs
+python -m bench cost --out docs/benchmark/cost-to-own   # code, images, start-up, memory
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from bench import charts, environment, report, scenarios
+from bench.cost import report as cost_report
+from bench.cost.run import run as run_cost
 from bench.runner import run_all
 from bench.stack import StackOptions, local_stack, remote_stack
 from bench.summary import ratios, summarise
@@ -262,3 +265,24 @@ def plan(
         console.print(f"{s.name:<26} {s.load_description():<40} {', '.join(s.targets())}")
     estimate = estimate_seconds(chosen, ("fastapi", "django", "floor"), repetitions, size)
     console.print(f"estimated duration: {estimate / 60:.0f} min ({estimate:.0f} s)")
+
+
+@app.command()
+def cost(
+    out: Path = typer.Option(Path("docs/benchmark/cost-to-own"), help="Output directory."),
+    repeats: int = typer.Option(5, min=1, help="Start-ups measured per service and count."),
+    services: str = typer.Option(
+        "auth,resources,files,admin,worker", help="Images to measure (comma-separated)."
+    ),
+    processes: str = typer.Option("1,2", help="WEB_CONCURRENCY values to measure."),
+    images: bool = typer.Option(
+        True, help="Measure the images (sizes, dependencies, start-up); off: code only."
+    ),
+) -> None:
+    """Cost to own: code per feature, dependencies, image size, cold start, idle memory."""
+    chosen = tuple(s.strip() for s in services.split(",") if s.strip())
+    counts = tuple(int(p) for p in processes.split(",") if p.strip())
+    results = run_cost(out, chosen, repeats, counts, images, lambda m: console.log(m))
+    console.print(f"report: {out / 'report.md'}")
+    for line in cost_report.headline(results):
+        console.print(f"- {line}")
