@@ -9,7 +9,8 @@ production configuration with the same ``--workers`` and pool size per worker); 
 and the FastAPI resources service always run, the Django service with ``--django``. After
 a warm-up per route and server, k6 loads each server in turn (closed model, a fixed
 number of virtual users, each request for a random user id with a valid token), for a few
-alternating repetitions; the medians and the ratios to the floor are printed per route.
+alternating repetitions; the medians and the ratios to the floor are printed per route,
+with the CPU seconds each server's processes spent per 1,000 requests.
 
 The exit status is 0 when FastAPI reaches each route's target share of the floor
 (``TARGETS``: the simple read 0.5, the overview 0.6).
@@ -44,6 +45,11 @@ ROUTES = {
     "overview": "/users/${id}/overview?posts_limit=10&comments_limit=5",
 }
 TARGETS = {"user": 0.5, "overview": 0.6}  # FastAPI req/s as a share of the floor's
+SERVER_MARKERS = {  # a word of each measured server's command line
+    "floor": "bench.floor:create_app",
+    "fastapi": "resources_service.main:create_app",
+    "django": "admin_service.wsgi:application",
+}
 K6_SCRIPT = """
 import http from 'k6/http';
 const params = { headers: { Authorization: `Bearer ${__ENV.TOKEN}` } };
@@ -69,6 +75,22 @@ class Result:
     p99_ms: float
     errors: int
     k6_cpu: float  # share of one core the load generator used
+    server_cpu_per_1k: float = 0.0  # CPU seconds the server's processes spent per 1,000
+
+
+def _server_cpu_seconds(name: str) -> float:
+    """User + system CPU of the server's master and all its workers so far."""
+    mine: dict[int, psutil.Process] = {}
+    for proc in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if SERVER_MARKERS[name] in " ".join(proc.cmdline()):
+                mine.update({p.pid: p for p in (proc, *proc.children(recursive=True))})
+    total = 0.0
+    for proc in mine.values():  # each once: gunicorn's forked workers match as well
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
 
 
 def _cpus(spec: str | None) -> tuple[int, ...] | None:
@@ -121,16 +143,18 @@ def _token(auth_url: str, user: int) -> str:
 
 def _print_results(route: str, results: list[Result], names: list[str]) -> float:
     print(f"\n{route}: GET {ROUTES[route].replace('${id}', '{id}')}")
-    print(f"{'run':<12}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'k6 cpu':>8}")
+    print(f"{'run':<12}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'k6 cpu':>8}"
+          f"{'CPU s/1k':>10}")
     for r in results:
         print(f"{r.name:<12}{r.rps:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{r.errors:>8}"
-              f"{r.k6_cpu:>8.2f}")
+              f"{r.k6_cpu:>8.2f}{r.server_cpu_per_1k:>10.2f}")
     medians = {}
     for name in names:
         rates = [r.rps for r in results if r.name == name]
         medians[name] = statistics.median(rates)
+        cpu = statistics.median(r.server_cpu_per_1k for r in results if r.name == name)
         print(f"{name:<12} median {medians[name]:.0f} req/s (min {min(rates):.0f}, "
-              f"max {max(rates):.0f})")
+              f"max {max(rates):.0f}), {cpu:.2f} server CPU s per 1,000 requests")
     for name in names[1:]:
         target = f"  (target >= {TARGETS[route]:.2f})" if name == "fastapi" else ""
         print(f"{route}: ratio {name} / floor = {medians[name] / medians['floor']:.2f}{target}")
@@ -173,8 +197,14 @@ def main(argv: list[str] | None = None) -> None:
             def run(route: str, name: str, seconds: float) -> Result:
                 target = stack.targets[name]
                 token = _token(target.auth_url, next(logins))
-                return _k6(route, name, target.base_url, token, stack.users, args.vus,
-                           seconds, workdir, args.k6_cpus)
+                cpu_before = _server_cpu_seconds(name)
+                result = _k6(route, name, target.base_url, token, stack.users, args.vus,
+                             seconds, workdir, args.k6_cpus)
+                requests = result.rps * seconds
+                if requests:
+                    result.server_cpu_per_1k = (
+                        (_server_cpu_seconds(name) - cpu_before) / requests * 1000)
+                return result
 
             results: list[Result] = []
             for route in routes:
