@@ -230,6 +230,21 @@ def test_production_settings_reach_the_services():
     assert config["FORWARDED_ALLOW_IPS"] == "10.0.0.0/8"
     assert config["APP_TRUSTED_PROXIES"] == "10.0.0.0/8"
     assert config["APP_S3_SECURE"] == "true"
+    assert config["APP_FRONTEND_URL"] == "https://app.example.com"
+
+
+def test_every_app_variable_the_chart_sets_is_a_setting(rendered):
+    """A misspelt APP_* name would be ignored silently (pydantic-settings ignores unknown
+    variables), leaving the service on its default."""
+    from saaskit.settings import Settings
+
+    known = {f"APP_{name.upper()}" for name in Settings.model_fields}
+    names = set(rendered.get("ConfigMap", "saas")["data"]) | set(rendered.get("Secret", "saas")["data"])
+    for doc in chart.workloads(rendered):
+        for c in containers(doc):
+            names |= {e["name"] for e in c.get("env", [])}
+    unknown = sorted(n for n in names if n.startswith("APP_") and n not in known)
+    assert unknown == []
 
 
 def test_the_ingress_routes_the_contract_and_the_django_twin():

@@ -97,6 +97,7 @@ APP_S3_SECURE: {{ $c.storage.s3Secure | quote }}
 APP_S3_BUCKET: {{ $c.storage.s3Bucket | quote }}
 APP_S3_REGION: {{ $c.storage.s3Region | quote }}
 APP_MAX_UPLOAD_BYTES: {{ $c.maxUploadBytes | int64 | quote }}
+APP_FRONTEND_URL: {{ $c.frontendUrl | quote }}
 APP_EMAIL_BACKEND: {{ $c.email.backend | quote }}
 APP_EMAIL_FROM: {{ $c.email.from | quote }}
 APP_SMTP_HOST: {{ $c.email.smtpHost | quote }}
