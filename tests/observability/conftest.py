@@ -1,6 +1,6 @@
 """The observability suite's session: both stacks and one worker as real processes,
 their traces sent to the suite's own OTLP receiver, on their own database and their own
-queue (so no other suite's worker or job mixes in). Package-scoped: torn down when the
+queue and Redis database (so no other suite's worker or job mixes in). Package-scoped: torn down when the
 suite ends."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import redis
 
 from devstack.net import free_port, wait_http
 from tests.contract.stacks import ROOT, Stack, django_stack, fastapi_stack, service_env
@@ -36,7 +37,11 @@ def obs_env(pg, redis_server, keys_dir, tmp_path_factory, receiver) -> dict[str,
     endpoint, _ = receiver
     database_url = pg.create_database("observability", template="app_template")
     auth_port = free_port()
-    env = service_env(database_url, redis_server.url(), keys_dir,
+    # A Redis database of its own, emptied: arq's job keys (job:<row id>) are not per
+    # queue, and other suites' databases number their jobs from 1 too.
+    redis_url = redis_server.url(db=9)
+    redis.Redis.from_url(redis_url).flushdb()
+    env = service_env(database_url, redis_url, keys_dir,
                       tmp_path_factory.mktemp("obs-storage"), auth_port)
     env.update({
         "_AUTH_PORT": str(auth_port),
