@@ -16,9 +16,15 @@ DATA = Path(".data")
 
 
 @app.command()
-def up(data_dir: Path = typer.Option(DATA, help="Where data lives (ignored by git).")) -> None:
-    """Start PostgreSQL, Redis and every service of the Procfile; Ctrl-C stops all."""
-    raise typer.Exit(stack.up(ROOT, data_dir.resolve()))
+def up(
+    data_dir: Path = typer.Option(DATA, help="Where data lives (ignored by git)."),
+    pg_port: int = typer.Option(stack.PG_PORT, help="The embedded PostgreSQL's port."),
+    redis_port: int = typer.Option(stack.REDIS_PORT, help="The embedded Redis's port."),
+    procfile: Path | None = typer.Option(None, help="Another Procfile (default: ./Procfile)."),
+) -> None:
+    """Start PostgreSQL, Redis and every service of the Procfile under supervisord, which
+    restarts whatever crashes; Ctrl-C stops all."""
+    raise typer.Exit(stack.up(ROOT, data_dir.resolve(), pg_port, redis_port, procfile))
 
 
 @app.command()

@@ -1,20 +1,23 @@
 """Bring the whole development stack up: PostgreSQL and Redis (embedded unless
 ``DATABASE_URL`` / ``REDIS_URL`` are set), signing keys, migrations, then every service
-of the ``Procfile`` under honcho. Ctrl-C stops the services, then the servers."""
+of the ``Procfile``, all under supervisord (``devstack.supervise``), which restarts
+whatever crashes, servers included, and says so in its log. Ctrl-C stops everything."""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from honcho.environ import parse_procfile
-from honcho.manager import Manager
 from rich.console import Console
 from rich.table import Table
 
-from devstack.postgres import EmbeddedPostgres
+from devstack import supervise
+from devstack.postgres import EmbeddedPostgres, _run_as
 from devstack.redis import EmbeddedRedis
 from saaskit.db.migrate import upgrade
 from saaskit.security.keys import ensure_key_dir
@@ -24,6 +27,8 @@ from saaskit.security.keys import ensure_key_dir
 PG_PORT = 15432
 REDIS_PORT = 16379
 DATABASE = "app"
+BIN = Path(sys.executable).parent
+READY_SECONDS = 60.0
 
 console = Console(stderr=True)
 
@@ -35,34 +40,34 @@ class Endpoints:
     postgres: EmbeddedPostgres | None = None
     redis: EmbeddedRedis | None = None
 
-    def stop(self) -> None:
-        if self.redis:
-            self.redis.stop()
-        if self.postgres:
-            self.postgres.stop()
 
-
-def start_dependencies(data_dir: Path) -> Endpoints:
-    logs = data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+def plan_dependencies(data_dir: Path, pg_port: int, redis_port: int) -> Endpoints:
+    """The embedded servers to supervise, unless the environment names real ones."""
     database_url = os.environ.get("DATABASE_URL") or os.environ.get("APP_DATABASE_URL")
     redis_url = os.environ.get("REDIS_URL") or os.environ.get("APP_REDIS_URL")
     endpoints = Endpoints(database_url or "", redis_url or "")
-    try:
-        if not database_url:
-            endpoints.postgres = EmbeddedPostgres(data_dir / "postgres", PG_PORT)
-            console.print(f"[bold]postgres[/] starting on 127.0.0.1:{PG_PORT} (log: {logs}/postgres.log)")
-            endpoints.postgres.start(logs / "postgres.log")
-            endpoints.database_url = endpoints.postgres.create_database(DATABASE)
-        if not redis_url:
-            endpoints.redis = EmbeddedRedis(data_dir / "redis", REDIS_PORT)
-            console.print(f"[bold]redis[/] starting on 127.0.0.1:{REDIS_PORT} (log: {logs}/redis.log)")
-            endpoints.redis.start(logs / "redis.log")
-            endpoints.redis_url = endpoints.redis.url()
-    except BaseException:
-        endpoints.stop()
-        raise
+    if not database_url:
+        endpoints.postgres = EmbeddedPostgres(data_dir / "postgres", pg_port)
+        endpoints.postgres.init()
+        endpoints.database_url = endpoints.postgres.url(DATABASE)
+    if not redis_url:
+        endpoints.redis = EmbeddedRedis(data_dir / "redis", redis_port)
+        endpoints.redis.data_dir.mkdir(parents=True, exist_ok=True)
+        endpoints.redis_url = endpoints.redis.url()
     return endpoints
+
+
+def supervised_servers(endpoints: Endpoints, logs: Path) -> dict[str, tuple[list[str], dict]]:
+    servers: dict[str, tuple[list[str], dict]] = {}
+    if endpoints.postgres:
+        run_as = _run_as()
+        extra = {"stdout_logfile": logs / "postgres.log", "stopsignal": "INT", "stopwaitsecs": 15}
+        if run_as:
+            extra["user"] = run_as["user"]
+        servers["postgres"] = (endpoints.postgres.command(), extra)
+    if endpoints.redis:
+        servers["redis"] = (endpoints.redis.command(), {"stdout_logfile": logs / "redis.log"})
+    return servers
 
 
 def service_env(data_dir: Path, endpoints: Endpoints) -> dict[str, str]:
@@ -75,7 +80,7 @@ def service_env(data_dir: Path, endpoints: Endpoints) -> dict[str, str]:
             "APP_JWT_KEYS_DIR": str(data_dir / "keys"),
             "APP_STORAGE_LOCAL_DIR": str(data_dir / "storage"),
             "APP_LOG_JSON": env.get("APP_LOG_JSON", "false"),
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+            "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -99,22 +104,51 @@ def print_urls(procfile: dict[str, str]) -> None:
     console.print(table)
 
 
-def up(root: Path, data_dir: Path) -> int:
+def _prepare(endpoints: Endpoints, supervisord: subprocess.Popen) -> None:
+    """Wait for the supervised servers, then create and migrate the database."""
+    deadline = time.monotonic() + READY_SECONDS
+    if endpoints.postgres:
+        console.print(f"[bold]postgres[/] starting on 127.0.0.1:{endpoints.postgres.port}")
+        endpoints.postgres.wait_ready(READY_SECONDS)
+        endpoints.postgres.create_database(DATABASE)
+    if endpoints.redis:
+        console.print(f"[bold]redis[/] starting on 127.0.0.1:{endpoints.redis.port}")
+        endpoints.redis.wait_ready(max(1.0, deadline - time.monotonic()))
+    if supervisord.poll() is not None:
+        raise RuntimeError(f"supervisord exited with code {supervisord.returncode}")
+    console.print("[bold]migrations[/] applying")
+    upgrade(endpoints.database_url)
+
+
+def up(root: Path, data_dir: Path, pg_port: int = PG_PORT, redis_port: int = REDIS_PORT,
+       procfile_path: Path | None = None) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
+    logs = data_dir / "logs"
+    logs.mkdir(exist_ok=True)
     ensure_key_dir(data_dir / "keys")
     (data_dir / "storage").mkdir(exist_ok=True)
-    procfile = parse_procfile((root / "Procfile").read_text()).processes
-    endpoints = start_dependencies(data_dir)
+    procfile = supervise.parse_procfile((procfile_path or root / "Procfile").read_text())
+    endpoints = plan_dependencies(data_dir, pg_port, redis_port)
+    conf = data_dir / "supervisord.conf"
+    conf.write_text(supervise.config(data_dir, root, procfile, supervised_servers(endpoints, logs)))
+    env = service_env(data_dir, endpoints)
+    console.print(f"[bold]supervisord[/] starting (log: {logs}/supervisord.log)")
+    supervisord = subprocess.Popen([str(BIN / "supervisord"), "-c", str(conf)], env=env, cwd=root)
     try:
-        console.print("[bold]migrations[/] applying")
-        upgrade(endpoints.database_url)
-        env = service_env(data_dir, endpoints)
-        manager = Manager()
-        for name, command in procfile.items():
-            manager.add_process(name, command, env=env, cwd=str(root))
+        _prepare(endpoints, supervisord)
+        subprocess.run([str(BIN / "supervisorctl"), "-c", str(conf), "start",
+                        f"{supervise.SERVICES_GROUP}:*"], check=True, timeout=120,
+                       stdout=subprocess.DEVNULL)
         print_urls(procfile)
-        manager.loop()
-        return manager.returncode or 0
+        return supervisord.wait()
+    except KeyboardInterrupt:
+        console.print("stopping every service, then postgres and redis")
+        return 0
     finally:
-        console.print("stopping postgres and redis")
-        endpoints.stop()
+        if supervisord.poll() is None:
+            supervisord.send_signal(signal.SIGTERM)  # it stops its programs, then exits
+        try:
+            supervisord.wait(60)
+        except subprocess.TimeoutExpired:
+            supervisord.kill()
+            supervisord.wait()
