@@ -52,7 +52,7 @@ bench: install
 	$(BIN)/python -m bench run $(ARGS)
 
 # Cost to own (docs/benchmark/cost-to-own/report.md): code per feature, image sizes and
-# dependencies, cold start, idle memory, an extra pod's first request; ~15 min.
+# dependencies, cold start, idle memory, an extra pod's first request; ~12 min.
 # make cost ARGS="--repeats 1 --processes 1" for a quick look.
 .PHONY: cost
 cost: images

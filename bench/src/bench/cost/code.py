@@ -130,6 +130,8 @@ def count(mapping: dict | None = None, root: Path = ROOT) -> dict:
             totals[s].add(c.sloc, c.comments, c.files)
     return {
         "counter": "radon raw (SLOC: lines of code, without blank lines, comments, docstrings)",
+        # Source files present but not in the mapping (someone's new module): not counted.
+        "unmapped": unassigned(mapping, root)[0],
         "features": {
             f: {"name": mapping["features"][f], **{s: vars(cells[f][s]) for s in SIDES}}
             for f in features

@@ -131,6 +131,9 @@ def _code(results: dict) -> list[str]:
     out.append("| files | " + " | ".join(str(code["totals"][s]["files"]) for s in SIDES) + " |")
     out.append("| comment and docstring lines | "
                + " | ".join(str(code["totals"][s]["comments"]) for s in SIDES) + " |")
+    if code.get("unmapped"):
+        out += ["", f"Not counted: {len(code['unmapped'])} source files not in the mapping yet "
+                "(" + ", ".join(f"`{p}`" for p in code["unmapped"]) + ")."]
     out += ["", f"![code per feature]({results['charts']['code_per_feature']})", ""]
     change = code["change"]
     out += [
