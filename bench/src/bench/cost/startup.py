@@ -172,8 +172,8 @@ def container(fixture: Fixture, service: str, processes: int = 1) -> Iterator[Ru
     name = f"saas-cost-{service}-{uuid.uuid4().hex[:8]}"
     argv = _run_argv(fixture, service, name, _server_env(service, port, processes))
     launched = time.time()
-    fixture.engine.run(argv, timeout=START_TIMEOUT)
-    try:
+    try:  # a container podman created but could not start is removed too
+        fixture.engine.run(argv, timeout=START_TIMEOUT)
         yield Running(fixture, service, name, f"http://127.0.0.1:{port}", launched)
     finally:
         fixture.engine.run(fixture.engine.podman("rm", "--force", "--time", "0", name),
@@ -236,10 +236,10 @@ def fixture(engine: Engine, log) -> Iterator[Fixture]:
 
         log("starting the auth container the others verify tokens with (JWKS)")
         name = f"saas-cost-auth-jwks-{uuid.uuid4().hex[:8]}"
+        stack.callback(engine.run, engine.podman("rm", "--force", "--time", "0", name),
+                       check=False, timeout=60)
         launched = time.time()
         engine.run(_run_argv(fx, "auth", name, _server_env("auth", auth_port, 1)))
-        stack.callback(lambda: engine.run(engine.podman("rm", "--force", "--time", "0", name),
-                                          check=False, timeout=60))
         auth = Running(fx, "auth", name, f"http://127.0.0.1:{auth_port}", launched)
         auth.wait_for("/readyz")
         fx.auth_url = auth.url
