@@ -1,10 +1,7 @@
-"""Comments, and comment_count staying exact under concurrent writers."""
+"""Comments on the FastAPI resources service (the concurrent writers, on both stacks, are
+``tests/contract/test_concurrency.py``)."""
 
 from __future__ import annotations
-
-import asyncio
-
-import httpx
 
 from tests.resources.helpers import (
     COMMENT_KEYS,
@@ -60,32 +57,3 @@ def test_invalid_comments_are_422_and_unknown_posts_404(as_alice, db):
     assert db.execute("SELECT count(*) FROM comments").fetchone()[0] == 0
     assert as_alice.get(f"/posts/{post['id']}").json()["comment_count"] == 0
 
-
-def test_comment_count_is_exact_under_concurrent_creates_and_deletes(
-    resources_url, as_alice, alice, bob, db
-):
-    post = make_post(as_alice)
-    doomed = [make_comment(as_alice, post["id"])["id"] for _ in range(20)]
-
-    async def hammer() -> list[int]:
-        limits = httpx.Limits(max_connections=40)
-        async with httpx.AsyncClient(base_url=resources_url, timeout=30, limits=limits) as client:
-            creates = [
-                client.post(f"/posts/{post['id']}/comments", json={"body": f"c{i}"},
-                            headers=(alice if i % 2 else bob).headers)
-                for i in range(60)
-            ]
-            # Every doomed comment is deleted twice at once: only one may count.
-            deletes = [client.delete(f"/comments/{cid}", headers=alice.headers)
-                       for cid in doomed for _ in range(2)]
-            responses = await asyncio.gather(*creates, *deletes)
-        return [r.status_code for r in responses]
-
-    statuses = asyncio.run(hammer())
-    assert statuses[:60] == [201] * 60
-    assert sorted(statuses[60:]) == [204] * 20 + [404] * 20
-    actual = db.execute("SELECT count(*) FROM comments WHERE post_id = %s",
-                        (post["id"],)).fetchone()[0]
-    stored = db.execute("SELECT comment_count FROM posts WHERE id = %s",
-                        (post["id"],)).fetchone()[0]
-    assert actual == stored == 60

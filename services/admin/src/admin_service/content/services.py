@@ -1,14 +1,23 @@
 """Writes of posts and comments. ``posts.comment_count`` moves in the same transaction
-as the comment insert or delete, with an atomic ``comment_count = comment_count ± 1``."""
+as the comment insert or delete, with an atomic ``comment_count = comment_count ± 1``.
+
+Lock order, the same as the FastAPI writers' (docs/decisions.md): the post row, then its
+comments. A post delete takes the post row and the database's cascade then takes the
+comments; a comment writer that took its comment first and the post second would
+deadlock against it (PostgreSQL aborts one: a 503). Time stamps come from the database's
+``now()``, as on FastAPI, so one clock orders every row whichever host wrote it."""
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import DateTimeField, F, Func, Q
 
 from admin_service.content.models import Comment, Post
 from saaskit.problems import not_found
-from saaskit.timeutil import utcnow
+
+# PostgreSQL's now(), the transaction's start, as FastAPI's func.now() (Django's Now()
+# is STATEMENT_TIMESTAMP() on PostgreSQL).
+TRANSACTION_NOW = Func(template="now()", output_field=DateTimeField())
 
 
 def create_post(*, author_id: int, title: str, body: str) -> Post:
@@ -17,13 +26,18 @@ def create_post(*, author_id: int, title: str, body: str) -> Post:
 
 def update_post(post_id: int, *, author_id: int, changes: dict) -> Post:
     with transaction.atomic():
-        post = Post.objects.select_for_update().filter(pk=post_id, author_id=author_id).first()
+        post = (
+            Post.objects.select_for_update()
+            .filter(pk=post_id, author_id=author_id)
+            .annotate(db_now=TRANSACTION_NOW)
+            .first()
+        )
         if post is None:
             raise not_found("post")
         if changes:
             for name, value in changes.items():
                 setattr(post, name, value)
-            post.updated_at = utcnow()
+            post.updated_at = post.db_now  # the database's clock, as created_at's
             post.save(update_fields=[*changes, "updated_at"])
     return post
 
@@ -45,13 +59,17 @@ def create_comment(post_id: int, *, author_id: int, body: str) -> Comment:
 def delete_comment(comment_id: int, *, user_id: int) -> None:
     """Allowed to the comment's author and to the post's author; 404 for anyone else."""
     with transaction.atomic():
-        comment = (
-            Comment.objects.select_for_update(of=("self",))
-            .filter(Q(author_id=user_id) | Q(post__author_id=user_id), pk=comment_id)
-            .only("id", "post_id")
+        # The post row first (FOR NO KEY UPDATE, as FastAPI's writers): a post delete
+        # takes it before cascading to this comment, so the two queue, never deadlock.
+        post_id = (
+            Post.objects.select_for_update(no_key=True, of=("self",))
+            .filter(Q(comments__author_id=user_id) | Q(author_id=user_id), comments__id=comment_id)
+            .values_list("id", flat=True)
             .first()
         )
-        if comment is None:
+        if post_id is None:
             raise not_found("comment")
-        Comment.objects.filter(pk=comment.pk).delete()
-        Post.objects.filter(pk=comment.post_id).update(comment_count=F("comment_count") - 1)
+        deleted, _ = Comment.objects.filter(pk=comment_id).delete()
+        if deleted != 1:  # deleted meanwhile by someone else: counted there
+            raise not_found("comment")
+        Post.objects.filter(pk=post_id).update(comment_count=F("comment_count") - 1)
