@@ -70,11 +70,11 @@ def test_invalid_registration_is_422_and_writes_nothing(auth_url, database_url, 
         assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == 0
 
 
-def test_malformed_json_is_422_problem(auth_url):
+def test_malformed_json_is_400_problem(auth_url):
     response = httpx.post(
         f"{auth_url}/auth/register", content=b"{not json", headers={"content-type": "application/json"}
     )
-    assert response.status_code == 422
+    assert response.status_code == 400  # the contract's "bad input" rules
     assert response.headers["content-type"] == "application/problem+json"
 
 

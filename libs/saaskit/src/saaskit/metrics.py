@@ -133,6 +133,12 @@ class UploadMetrics:
         self.size.observe(size)
 
 
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+OTHER_METHOD = "other"
+"""Any other method a client invents is counted as this one label value: a label per
+invented method would grow ``/metrics`` (and Prometheus) without bound."""
+
+
 class RequestMetrics:
     """Per-service handles with label children cached: ``labels()`` is not free."""
 
@@ -144,6 +150,7 @@ class RequestMetrics:
         self._histograms: dict[tuple[str, str], object] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        method = method if method in KNOWN_METHODS else OTHER_METHOD
         key = (method, route, status)
         counter = self._counters.get(key)
         if counter is None:

@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     s3_secret_key: SecretStr = SecretStr(PLACEHOLDER)
     s3_presign_seconds: int = Field(600, ge=1, le=900)
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1)
+    # Every other request body (JSON, forms): over this it is 413 before it is parsed.
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
     allowed_content_types: tuple[str, ...] = (
         "image/png",
         "image/jpeg",

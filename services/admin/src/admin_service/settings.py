@@ -10,6 +10,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from sqlalchemy.engine import make_url
 
+from saaskit.bad_input import MAX_FORM_PARTS
 from saaskit.db.urls import libpq_url
 from saaskit.logging import configure_logging
 from saaskit.settings import get_settings
@@ -56,6 +57,8 @@ MIGRATION_MODULES = {
 MIDDLEWARE = [
     "admin_service.api.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "admin_service.api.bad_input.BadInputMiddleware",  # before anything reads a body
+    "admin_service.api.methods.MethodNotAllowedMiddleware",  # 405 before authentication
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -134,8 +137,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Uploads stream through ``request`` untouched (the files API reads the raw body).
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Uploads stream through ``request`` untouched (the files API reads the raw body); any
+# other body is held to the limit the FastAPI services apply (saaskit.bad_input), and a
+# form's fields and files to the same count: over either, 413 (api/exceptions.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = APP.max_body_bytes
+DATA_UPLOAD_MAX_NUMBER_FIELDS = MAX_FORM_PARTS
+DATA_UPLOAD_MAX_NUMBER_FILES = MAX_FORM_PARTS
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 REST_FRAMEWORK = {
@@ -160,6 +167,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "",
     # Security: per operation, from the views' authentication (admin_service.api.schema).
+    # The answers no view declares (400/413 of the bad-input guard, 401, problem+json),
+    # added as on the FastAPI services (saaskit.openapi).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "admin_service.api.schema.complete_document",
+    ],
 }
 
 SESSION_COOKIE_HTTPONLY = True

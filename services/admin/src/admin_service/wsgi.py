@@ -6,8 +6,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from admin_service.api.chunked import ChunkedBodies
 from admin_service.telemetry import setup_tracing
+from saaskit.settings import get_settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "admin_service.settings")
 setup_tracing()  # before the middleware chain is built; a no-op unless OTEL_* configure it
-application = get_wsgi_application()
+application = ChunkedBodies(get_wsgi_application(), get_settings())  # Django reads no chunked body

@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[router],
         extra_checks={"storage": check_storage},
         on_startup=startup,
+        upload_paths=("/files",),  # POST /files streams, under max_upload_bytes
     )
     app.add_exception_handler(StorageUnavailable, storage_unavailable)
     return app

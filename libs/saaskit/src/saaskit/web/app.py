@@ -14,13 +14,16 @@ from saaskit.db.database import Database
 from saaskit.db.engine import create_engine
 from saaskit.logging import configure_logging, get_logger
 from saaskit.metrics import PoolSampler
+from saaskit.openapi import complete_document
 from saaskit.queue import create_queue
 from saaskit.security.jwks_client import JWKSCache
 from saaskit.security.keys import KeySet
 from saaskit.security.tokens import AccessTokenVerifier, local_lookup
 from saaskit.settings import Settings
 from saaskit.web.auth import Authenticator
+from saaskit.web.bad_input import BadInputMiddleware
 from saaskit.web.errors import install_error_handlers
+from saaskit.web.headers import NoSniffMiddleware
 from saaskit.web.health import Check, check_database, check_redis, health_router
 from saaskit.web.metrics import MetricsMiddleware, metrics_router
 from saaskit.web.telemetry import setup_tracing
@@ -29,6 +32,19 @@ log = get_logger(__name__)
 
 Hook = Callable[[FastAPI], Awaitable[None]]
 DOCS_STATIC_URL = "/docs/static"
+
+
+def _complete_openapi(app: FastAPI) -> None:
+    """The document, built once, with the answers no route declares
+    (``saaskit.openapi``): 400/413 of the bad-input guard, 401, problem+json."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = complete_document(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_service_app(
@@ -42,9 +58,12 @@ def create_service_app(
     extra_checks: dict[str, Check] | None = None,
     on_startup: Hook | None = None,
     on_shutdown: Hook | None = None,
+    upload_paths: Sequence[str] = (),
 ) -> FastAPI:
     """Build a service. With ``keys`` the service verifies tokens with its own key set
-    (the issuer); without, it fetches and caches the issuer's JWKS."""
+    (the issuer); without, it fetches and caches the issuer's JWKS. ``upload_paths``
+    stream their bodies to their handler (which enforces ``max_upload_bytes``); every
+    other body is held to ``max_body_bytes`` and checked before routing."""
     configure_logging(settings.log_level, settings.log_json)
     verifier = AccessTokenVerifier(
         local_lookup(keys) if keys else (lambda _kid: None),
@@ -95,12 +114,17 @@ def create_service_app(
         static_url=DOCS_STATIC_URL,
     )
     install_error_handlers(app)
+    _complete_openapi(app)
     checks: dict[str, Check] = {"database": check_database, "redis": check_redis}
     checks.update(extra_checks or {})
     app.include_router(health_router(checks))
     app.include_router(metrics_router())
     for router in routers:
         app.include_router(router)
+    app.add_middleware(
+        BadInputMiddleware, max_body_bytes=settings.max_body_bytes, upload_paths=upload_paths
+    )
+    app.add_middleware(NoSniffMiddleware)
     app.add_middleware(MetricsMiddleware, service=service, framework="fastapi")
     setup_tracing(app, service)
     return app

@@ -14,9 +14,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
+from saaskit.db.writers import lock_active_user
 from saaskit.problems import unauthorized
 from saaskit.security.jwks_client import JWKSCache
 from saaskit.security.tokens import AccessClaims, AccessTokenVerifier, InvalidToken
+from saaskit.web.deps import ConnDep
 
 
 class Authenticator:
@@ -53,3 +55,15 @@ class BearerUserId(HTTPBearer):
 
 _bearer = BearerUserId(scheme_name="HTTPBearer", description="An access token from POST /auth/token")
 CurrentUserId = Annotated[int, Depends(_bearer)]
+
+
+async def _active_writer(user_id: CurrentUserId, conn: ConnDep) -> int:
+    # ConnDep is cached per request: the route writes on this same connection, so the
+    # lock taken here is in the write's own transaction (saaskit.db.writers).
+    await lock_active_user(conn, user_id)
+    return user_id
+
+
+WriterId = Annotated[int, Depends(_active_writer)]
+"""The caller of a route that writes on the request's connection: 401 when the token's
+user is gone or inactive, and the user row locked until the write commits."""

@@ -6,6 +6,7 @@ Unreachable dependencies (PostgreSQL, Redis) become a quick 503 with ``Retry-Aft
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
@@ -72,6 +73,25 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return problem_response(problem(500, "an unexpected error occurred"))
 
 
+def _routes(routes) -> Iterator[Any]:
+    """Every route with its full path: FastAPI (0.165+) keeps an included router as one
+    entry whose ``effective_route_contexts()`` are its routes under their prefixes."""
+    for route in routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        yield from (contexts() if contexts is not None else (route,))
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method of every route on the request's path: Starlette's 405 names only
+    the first route that matched the path (``PUT /posts`` said ``Allow: GET``)."""
+    methods: set[str] = set()
+    for route in _routes(request.app.router.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path) and getattr(route, "methods", None):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(_: Request, exc: ProblemError) -> Response:
@@ -88,9 +108,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(body)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else "request failed"
-        return problem_response(problem(exc.status_code, detail), getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
+        return problem_response(problem(exc.status_code, detail), headers)
 
     async def _dependency_error(request: Request, exc: Exception) -> Response:
         if _is_db_down(exc):

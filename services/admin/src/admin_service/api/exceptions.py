@@ -4,15 +4,18 @@ unreachable PostgreSQL or Redis (a quick 503 with ``Retry-After``)."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import orjson
 import redis.exceptions
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions
 from rest_framework.views import set_rollback
 
+from saaskit.bad_input import too_large, too_many_parts
 from saaskit.logging import get_logger
 from saaskit.problems import PROBLEM_JSON, ProblemError, problem, unauthorized, unavailable
 from saaskit.storage import StorageUnavailable
@@ -68,8 +71,15 @@ def _as_problem(exc: Exception) -> ProblemError | None:
             return validation_problem(exc.detail, exc.location)
         case exceptions.ValidationError():
             return validation_problem(exc.detail, "body")
-        case exceptions.ParseError() | exceptions.UnsupportedMediaType():
-            # FastAPI answers a body it cannot read as JSON with 422, so do we.
+        case RequestDataTooBig():
+            return too_large()
+        case TooManyFieldsSent() | TooManyFilesSent():
+            return too_many_parts()
+        case exceptions.ParseError():
+            # Malformed JSON is 400 (the contract), as the bad-input guard answers it.
+            return ProblemError(400, "the body is not valid JSON")
+        case exceptions.UnsupportedMediaType():
+            # FastAPI answers a body it does not take as JSON with 422, so do we.
             return validation_problem(["the body is not valid JSON"], "body")
         case exceptions.NotAuthenticated() | exceptions.AuthenticationFailed():
             return unauthorized()
@@ -92,10 +102,22 @@ def _as_problem(exc: Exception) -> ProblemError | None:
     return None
 
 
+def _discard_body(request) -> None:
+    """Read what is left of a refused body, a chunk at a time: gunicorn answers with
+    keep-alive but then drops the connection when a view left the body half read, so
+    the client's next request on it failed."""
+    stream = getattr(request, "_request", request)
+    with contextlib.suppress(Exception):  # the client went away: nothing to keep alive
+        while stream.read(64 * 1024):
+            pass
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
     """DRF's ``EXCEPTION_HANDLER``: maps everything, so nothing reaches Django as a 500 trace."""
     set_rollback()
     err = _as_problem(exc)
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        _discard_body(context["request"])
     if err is None:
         log.exception("unhandled error", exc_info=exc)
         err = ProblemError(500, "an unexpected error occurred")

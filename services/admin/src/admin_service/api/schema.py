@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+
+from admin_service.api.serializers import BIGINT_MAX, StrictSerializer
+from saaskit import openapi
 
 SCHEME = "HTTPBearer"
 UNAUTHORIZED = {
@@ -35,13 +37,24 @@ class BearerScheme(OpenApiAuthenticationExtension):
         return {"type": "http", "scheme": "bearer", "description": "An access token from POST /auth/token"}
 
 
+# An integer id is 1..2^63-1 (BIGINT), as FastAPI's ``Path(ge=1, le=BIGINT_MAX)`` says:
+# anything else is 422, so the document must not call it valid.
+INT_ID = {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX}
+
+
 class AutoSchema(SpectacularAutoSchema):
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
         if "{id}" in self.path:
-            id_type = getattr(self.view, "path_id_type", OpenApiTypes.INT)
+            id_type = getattr(self.view, "path_id_type", INT_ID)
             parameters = [OpenApiParameter("id", id_type, OpenApiParameter.PATH), *parameters]
         return parameters
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if isinstance(serializer, StrictSerializer):  # unknown fields are 422
+            schema["additionalProperties"] = False
+        return schema
 
     def get_serializer_name(self, serializer, direction):
         owner, _, name = type(serializer).__qualname__.rpartition(".")
@@ -59,3 +72,8 @@ class AutoSchema(SpectacularAutoSchema):
         elif security == [{}]:  # a public route: no requirement, as FastAPI writes it
             del operation["security"]
         return operation
+
+
+def complete_document(result, generator, request, public):
+    """drf-spectacular post-processing hook: ``saaskit.openapi.complete_document``."""
+    return openapi.complete_document(result)

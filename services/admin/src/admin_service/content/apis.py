@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from admin_service.accounts.apis import UserPublicOutput
 from admin_service.api.pagination import page_body
 from admin_service.api.serializers import (
+    BIGINT_MAX,
     PageQuery,
     StrictCharField,
     StrictSerializer,
@@ -61,9 +62,9 @@ class OverviewOutput(serializers.Serializer):
 
 class PostListCreateApi(APIView):
     class FilterSerializer(PageQuery):
-        author_id = serializers.IntegerField(required=False, min_value=1)
-        q = serializers.CharField(
-            required=False, max_length=schema.SEARCH_MAX, trim_whitespace=False
+        author_id = serializers.IntegerField(required=False, min_value=1, max_value=BIGINT_MAX)
+        q = serializers.CharField(  # empty searches everything, as on FastAPI
+            required=False, allow_blank=True, max_length=schema.SEARCH_MAX, trim_whitespace=False
         )
 
     class InputSerializer(StrictSerializer):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import DateTimeField, F, Func, Q
 
+from admin_service.api.writers import lock_active_user
 from admin_service.content.models import Comment, Post
 from saaskit.problems import not_found
 
@@ -21,11 +22,14 @@ TRANSACTION_NOW = Func(template="now()", output_field=DateTimeField())
 
 
 def create_post(*, author_id: int, title: str, body: str) -> Post:
-    return Post.objects.create(author_id=author_id, title=title, body=body)
+    with transaction.atomic():
+        lock_active_user(author_id)
+        return Post.objects.create(author_id=author_id, title=title, body=body)
 
 
 def update_post(post_id: int, *, author_id: int, changes: dict) -> Post:
     with transaction.atomic():
+        lock_active_user(author_id)
         post = (
             Post.objects.select_for_update()
             .filter(pk=post_id, author_id=author_id)
@@ -44,13 +48,16 @@ def update_post(post_id: int, *, author_id: int, changes: dict) -> Post:
 
 def delete_post(post_id: int, *, author_id: int) -> None:
     # The database cascades to the post's comments.
-    deleted, _ = Post.objects.filter(pk=post_id, author_id=author_id).delete()
+    with transaction.atomic():
+        lock_active_user(author_id)
+        deleted, _ = Post.objects.filter(pk=post_id, author_id=author_id).delete()
     if not deleted:
         raise not_found("post")
 
 
 def create_comment(post_id: int, *, author_id: int, body: str) -> Comment:
     with transaction.atomic():
+        lock_active_user(author_id)
         if not Post.objects.filter(pk=post_id).update(comment_count=F("comment_count") + 1):
             raise not_found("post")
         return Comment.objects.create(post_id=post_id, author_id=author_id, body=body)
@@ -59,6 +66,7 @@ def create_comment(post_id: int, *, author_id: int, body: str) -> Comment:
 def delete_comment(comment_id: int, *, user_id: int) -> None:
     """Allowed to the comment's author and to the post's author; 404 for anyone else."""
     with transaction.atomic():
+        lock_active_user(user_id)
         # The post row first (FOR NO KEY UPDATE, as FastAPI's writers): a post delete
         # takes it before cascading to this comment, so the two queue, never deadlock.
         post_id = (

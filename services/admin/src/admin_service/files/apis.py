@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -12,6 +13,7 @@ from rest_framework.views import APIView
 from admin_service import runtime
 from admin_service.api.pagination import page_body
 from admin_service.api.serializers import FilePageQuery, TimestampField, parse_query
+from admin_service.api.writers import lock_active_user
 from admin_service.files import selectors, services
 from admin_service.files.downloads import download_response
 from admin_service.files.exceptions import file_not_found, missing_file_part, not_multipart
@@ -88,14 +90,21 @@ class FileDetailApi(APIView):
 
     @extend_schema(responses={204: None, 404: None}, operation_id="delete_file")
     def delete(self, request, id):
-        services.remove(selectors.file_of_owner(id, request.user.id))
+        with transaction.atomic():  # the caller's account checked in the delete's transaction
+            lock_active_user(request.user.id)
+            services.remove(selectors.file_of_owner(id, request.user.id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class FileDownloadApi(APIView):
     path_id_type = OpenApiTypes.UUID
     @extend_schema(
-        responses={200: OpenApiResponse(description="the bytes"), 307: None, 404: None},
+        responses={
+            # The stored type (one of the allow-list), whatever it is: any media type.
+            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="the bytes"),
+            307: None,
+            404: None,
+        },
         operation_id="download_file",
     )
     def get(self, request, id):

@@ -9,6 +9,7 @@ import uuid
 from django.db import transaction
 
 from admin_service import runtime
+from admin_service.api.writers import lock_active_user
 from admin_service.files.models import File
 from admin_service.files.upload import CheckedUploadHandler
 from admin_service.jobs import services as jobs
@@ -24,6 +25,7 @@ def store_upload(owner_id: int, upload, handler: CheckedUploadHandler) -> File:
         storage.write(key, file_chunks(source))
     try:
         with transaction.atomic():
+            lock_active_user(owner_id)
             row = File.objects.create(
                 id=file_id,
                 owner_id=owner_id,

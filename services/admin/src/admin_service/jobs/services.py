@@ -7,6 +7,7 @@ import redis
 from django.db import connection, transaction
 
 from admin_service import runtime
+from admin_service.api.writers import lock_active_user
 from admin_service.jobs.models import Job
 from saaskit import queue
 from saaskit.logging import get_logger
@@ -43,7 +44,9 @@ def enqueue_after_commit(job: Job) -> None:
 
 def start_export(owner_id: int) -> Job:
     """A queued ``export_posts`` job, or 503 with no row left behind when Redis is down."""
-    job = create_job(owner_id, queue.EXPORT_POSTS, {})
+    with transaction.atomic():
+        lock_active_user(owner_id)
+        job = create_job(owner_id, queue.EXPORT_POSTS, {})
     # Back to the pool while Redis is called: a Redis that answers nothing must not
     # hold a database connection for its timeout (the FastAPI side does the same).
     connection.close()

@@ -96,7 +96,8 @@ async def get_file(id: str, conn: ConnDep, user_id: CurrentUserId) -> dict:
     "/{id}/download",
     summary="The bytes as uploaded: streamed (local storage) or a 307 to a presigned URL (S3)",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}},
+    # The stored type (one of the allow-list), whatever it is: any media type.
+    responses={200: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
                307: {"description": "presigned URL, valid at most 15 minutes"}, **NOT_FOUND},
 )
 async def download(

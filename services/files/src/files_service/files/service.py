@@ -20,6 +20,7 @@ from files_service.files.upload import UploadStream
 from saaskit import queue
 from saaskit.db.database import Database
 from saaskit.db.schema import files, jobs
+from saaskit.db.writers import lock_active_user
 from saaskit.logging import get_logger
 from saaskit.pagination import Cursor
 from saaskit.storage import AsyncStorage, new_key
@@ -41,6 +42,7 @@ async def create(
     await storage.write(key, upload.file_chunks(body))
     try:
         async with db.begin() as conn:
+            await lock_active_user(conn, owner_id)  # 401 for a gone or inactive account
             row = (await conn.execute(
                 insert(files).values(
                     id=file_id, owner_id=owner_id, filename=upload.filename,
@@ -103,6 +105,7 @@ async def remove(
 ) -> None:
     """The row goes only if its objects could be deleted (else 503 and nothing changes)."""
     async with db.begin() as conn:
+        await lock_active_user(conn, owner_id)  # 401 for a gone or inactive account
         row = (await conn.execute(
             delete(files).where(files.c.id == file_id, files.c.owner_id == owner_id)
             .returning(files.c.storage_key, files.c.thumbnail_key)

@@ -23,6 +23,7 @@ from files_service.files.exceptions import (
     too_large,
     unsupported_type,
 )
+from saaskit.bad_input import MAX_FORM_PARTS, too_many_parts
 from saaskit.filetypes import SNIFF_BYTES, detect_content_type, sanitize_filename
 
 FIELD = "file"
@@ -61,6 +62,7 @@ class UploadStream:
         self._file_done = False
         self._ended = False
         self._pending: list[bytes] = []
+        self._parts = 0
         self._parser = MultipartParser(boundary, {
             "on_part_begin": self._on_part_begin,
             "on_header_field": lambda d, s, e: self._header_field.extend(d[s:e]),
@@ -79,6 +81,9 @@ class UploadStream:
     # Parser callbacks (called synchronously from ``parser.write``).
 
     def _on_part_begin(self) -> None:
+        self._parts += 1
+        if self._parts > MAX_FORM_PARTS:
+            raise too_many_parts()  # the contract's 413, as for any form
         self._headers = {}
 
     def _on_header_end(self) -> None:

@@ -11,7 +11,7 @@ from resources_service.params import Id, Paging
 from resources_service.responses import JSONBytes
 from resources_service.schemas import Comment, Page
 from saaskit.problems import not_found
-from saaskit.web.auth import CurrentUserId
+from saaskit.web.auth import CurrentUserId, WriterId
 from saaskit.web.deps import ConnDep
 
 router = APIRouter(tags=["comments"], responses=PROBLEM_RESPONSES_WITH_ID)
@@ -32,7 +32,7 @@ async def list_comments(id: Id, conn: ConnDep, _caller: CurrentUserId, paging: P
     summary="Comment on a post",
 )
 async def create_comment(
-    id: Id, data: CommentIn, conn: ConnDep, caller: CurrentUserId
+    id: Id, data: CommentIn, conn: ConnDep, caller: WriterId
 ) -> JSONBytes:
     comment = await service.create_comment(conn, id, caller, data)
     if comment is None:
@@ -45,7 +45,7 @@ async def create_comment(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a comment (its author, or the post's author)",
 )
-async def delete_comment(id: Id, conn: ConnDep, caller: CurrentUserId) -> Response:
+async def delete_comment(id: Id, conn: ConnDep, caller: WriterId) -> Response:
     if not await service.delete_comment(conn, id, caller):
         raise not_found("comment")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -26,6 +26,7 @@ from resources_service import responses
 from saaskit import queue
 from saaskit.db.database import Database
 from saaskit.db.schema import jobs
+from saaskit.db.writers import lock_active_user
 from saaskit.logging import get_logger
 from saaskit.problems import unavailable
 
@@ -41,6 +42,7 @@ async def start_job(
 ) -> dict[str, Any]:
     new_job = insert(jobs).values(owner_id=owner_id, type=job_type, payload={})
     async with db.begin() as conn:
+        await lock_active_user(conn, owner_id)  # 401 for a user gone or inactive
         row = (await conn.execute(new_job.returning(*JOB_COLUMNS))).one()
     try:
         async with asyncio.timeout(redis_timeout):

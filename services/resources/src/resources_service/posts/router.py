@@ -14,7 +14,7 @@ from resources_service.responses import JSONBytes
 from resources_service.schemas import Page, Post
 from saaskit.db.schema import SEARCH_MAX
 from saaskit.problems import not_found
-from saaskit.web.auth import CurrentUserId
+from saaskit.web.auth import CurrentUserId, WriterId
 from saaskit.web.deps import ConnDep
 
 router = APIRouter(prefix="/posts", tags=["posts"], responses=PROBLEM_RESPONSES)
@@ -34,7 +34,7 @@ async def list_posts(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=Post, summary="Write a post")
-async def create_post(data: PostIn, conn: ConnDep, caller: CurrentUserId) -> JSONBytes:
+async def create_post(data: PostIn, conn: ConnDep, caller: WriterId) -> JSONBytes:
     post = await service.create_post(conn, caller, data)
     return JSONBytes(post, status_code=201, headers={"Location": f"/posts/{post['id']}"})
 
@@ -48,7 +48,7 @@ async def get_post(id: Id, conn: ConnDep, _caller: CurrentUserId) -> JSONBytes:
 
 
 @router.patch("/{id}", response_model=Post, summary="Edit your post", responses=NOT_FOUND)
-async def update_post(id: Id, data: PostPatch, conn: ConnDep, caller: CurrentUserId) -> JSONBytes:
+async def update_post(id: Id, data: PostPatch, conn: ConnDep, caller: WriterId) -> JSONBytes:
     post = await service.update_post(conn, id, caller, data)
     if post is None:
         raise not_found("post")
@@ -61,7 +61,7 @@ async def update_post(id: Id, data: PostPatch, conn: ConnDep, caller: CurrentUse
     summary="Delete your post and its comments",
     responses=NOT_FOUND,
 )
-async def delete_post(id: Id, conn: ConnDep, caller: CurrentUserId) -> Response:
+async def delete_post(id: Id, conn: ConnDep, caller: WriterId) -> Response:
     if not await service.delete_post(conn, id, caller):
         raise not_found("post")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
