@@ -37,7 +37,9 @@ keys: install
 clean:
 	rm -rf .data .pytest_cache
 
-# GET /users/{id}: the resources service against the bare Starlette + asyncpg floor (ratio >= 0.5).
+# GET /users/{id} and GET /users/{id}/overview: the resources service against the bare
+# Starlette + asyncpg floor (ratios >= 0.5 and >= 0.6), e.g. RATIO_ARGS="--route overview
+# --size small --django" (python -m bench.ratio --help).
 .PHONY: bench-floor
 bench-floor: install
 	$(BIN)/python -m bench.ratio $(RATIO_ARGS)
