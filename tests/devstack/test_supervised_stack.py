@@ -97,8 +97,12 @@ def test_the_dev_stack_restarts_what_crashed(tmp_path):
                      in ("succeeded", "failed") and j, "job finished", 60)
         log = (data / "logs" / "supervisord.log").read_text()
         auth_kept = _pid(data, "auth") == kept
+    except Exception:
+        print((tmp_path / "devstack.log").read_text()[-5000:])
+        raise
     finally:
-        os.killpg(stack.pid, signal.SIGINT)  # Ctrl-C in the terminal
+        if stack.poll() is None:
+            os.killpg(stack.pid, signal.SIGINT)  # Ctrl-C in the terminal
         code = stack.wait(90)
     assert job["status"] == "succeeded", job
     assert auth_kept

@@ -115,7 +115,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
 
 
 def run(settings: Settings | None = None) -> None:
-    from arq.worker import Worker
+    from worker.reconnect import ReconnectingWorker as Worker
 
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)

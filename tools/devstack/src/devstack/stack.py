@@ -136,9 +136,11 @@ def up(root: Path, data_dir: Path, pg_port: int = PG_PORT, redis_port: int = RED
     supervisord = subprocess.Popen([str(BIN / "supervisord"), "-c", str(conf)], env=env, cwd=root)
     try:
         _prepare(endpoints, supervisord)
-        subprocess.run([str(BIN / "supervisorctl"), "-c", str(conf), "start",
-                        f"{supervise.SERVICES_GROUP}:*"], check=True, timeout=120,
-                       stdout=subprocess.DEVNULL)
+        started = subprocess.run([str(BIN / "supervisorctl"), "-c", str(conf), "start",
+                                  f"{supervise.SERVICES_GROUP}:*"], timeout=120,
+                                 capture_output=True, text=True)
+        if started.returncode:  # one did not come up at once: supervisord keeps trying it
+            console.print(f"[yellow]not yet running, retried with backoff:[/]\n{started.stdout}")
         print_urls(procfile)
         return supervisord.wait()
     except KeyboardInterrupt:
