@@ -78,25 +78,6 @@ def test_retry_puts_a_failed_job_back_on_the_queue(staff_client, api_user, redis
     assert redis.Redis.from_url(redis_server.url()).exists(f"arq:job:job:{job.id}") == 1
 
 
-def test_reprocess_queues_a_process_file_job(staff_client, api_user, redis_server):
-    from admin_service.files.models import File
-    from admin_service.jobs.models import Job
-
-    file = File.objects.create(
-        id=uuid.uuid4(),
-        owner=api_user,
-        filename="a.txt",
-        content_type="text/plain",
-        size=1,
-        storage_key=f"uploads/{uuid.uuid4().hex}",
-        status="rejected",
-    )
-    _act(staff_client, "/admin/files/file/", "reprocess", [file.pk])
-    job = Job.objects.get(type="process_file", payload__file_id=str(file.pk))
-    assert redis.Redis.from_url(redis_server.url()).exists(f"arq:job:job:{job.id}") == 1
-    assert staff_client.get(f"/admin/files/file/{file.pk}/change/").status_code == 200
-
-
 def test_refresh_token_rows_show_in_the_admin(staff_client, api_user):
     from admin_service.accounts.models import RefreshToken
     from saaskit.timeutil import utcnow

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 import redis
 from django.contrib import admin, messages
 
+from saaskit.storage import StorageUnavailable
+
 
 class TableAdmin(admin.ModelAdmin):
     # COUNT(*) over millions of rows on every changelist page is slow; skip it.
@@ -22,10 +24,13 @@ class TableAdmin(admin.ModelAdmin):
 
     def queue_each(self, request, rows: Iterable, enqueue: Callable[[object], bool], done: str) -> None:
         """An admin action that queues one job per selected row; ``done`` is formatted
-        with the number queued. A down queue is a message, not an error page."""
+        with the number queued. A down queue or storage is a message, not an error page."""
         try:
             queued = sum(enqueue(row) for row in rows)
         except redis.exceptions.RedisError:
             self.message_user(request, "The queue is unavailable; try again shortly.", messages.ERROR)
+            return
+        except StorageUnavailable:
+            self.message_user(request, "The storage is unavailable; try again shortly.", messages.ERROR)
             return
         self.message_user(request, done.format(queued), messages.SUCCESS)

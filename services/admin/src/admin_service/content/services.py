@@ -10,15 +10,12 @@ deadlock against it (PostgreSQL aborts one: a 503). Time stamps come from the da
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import DateTimeField, F, Func, Q
+from django.db.models import F, Q
 
+from admin_service.api.clock import TRANSACTION_NOW
 from admin_service.api.writers import lock_active_user
 from admin_service.content.models import Comment, Post
 from saaskit.problems import not_found
-
-# PostgreSQL's now(), the transaction's start, as FastAPI's func.now() (Django's Now()
-# is STATEMENT_TIMESTAMP() on PostgreSQL).
-TRANSACTION_NOW = Func(template="now()", output_field=DateTimeField())
 
 
 def create_post(*, author_id: int, title: str, body: str) -> Post:

@@ -61,6 +61,6 @@ class FileAdmin(TableAdmin):
         except ObjectNotFound:
             raise Http404("the object is missing") from None
 
-    @admin.action(description="Reprocess: queue a process_file job for the selected files")
+    @admin.action(description="Reprocess: check the selected files again (back to pending)")
     def reprocess(self, request, queryset):
         self.queue_each(request, queryset, services.reprocess, "{} file(s) queued for processing.")

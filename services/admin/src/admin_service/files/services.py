@@ -9,6 +9,7 @@ import uuid
 from django.db import transaction
 
 from admin_service import runtime
+from admin_service.api.clock import TRANSACTION_NOW
 from admin_service.api.writers import lock_active_user
 from admin_service.files.models import File
 from admin_service.files.upload import CheckedUploadHandler
@@ -53,6 +54,24 @@ def remove(file: File) -> None:
 
 
 def reprocess(file: File) -> bool:
-    """The admin's "reprocess": a fresh ``process_file`` job for this file."""
-    job = jobs.create_job(file.owner_id, queue.PROCESS_FILE, {"file_id": str(file.pk)})
+    """The admin's "reprocess": the file checked again from its stored bytes.
+
+    ``process_file`` changes only a ``pending`` row, so the row goes back to ``pending``
+    with no checksum, thumbnail or rejection reason, in the transaction that writes the
+    job's row; the old thumbnail object is deleted there too (if storage refuses, nothing
+    changes). The job is pushed to Redis once that has committed: pushed earlier, the
+    worker could read the row before the reset and skip it. Should Redis be down, the
+    job's row stays ``queued`` and the worker's sweep pushes it later.
+    """
+    with transaction.atomic():
+        File.objects.filter(pk=file.pk).update(
+            status="pending",
+            sha256=None,
+            thumbnail_key=None,
+            rejection_reason=None,
+            updated_at=TRANSACTION_NOW,
+        )
+        if file.thumbnail_key:
+            runtime.storage().delete(file.thumbnail_key)
+        job = jobs.create_job(file.owner_id, queue.PROCESS_FILE, {"file_id": str(file.pk)})
     return jobs.enqueue(job)
