@@ -1,4 +1,5 @@
-"""The scenarios of BENCHMARK.md and how each one is loaded.
+"""The scenarios of the benchmark rules (docs/contract/BENCHMARK.md) and how each one is
+loaded.
 
 A row of the report is one scenario run with one load model. ``simple_get`` and
 ``complex_query`` run twice: open model at a fixed arrival rate for the latency figures
