@@ -151,6 +151,9 @@ class Settings(BaseSettings):
     hsts_seconds: int = Field(0, ge=0)
     # Believe ``X-Forwarded-Proto: https`` from the ingress (the request came over TLS).
     secure_proxy_ssl_header: bool = False
+    # Where ``manage collectstatic`` puts the admin's and the docs' assets (the image
+    # collects them at build); unset or empty: whitenoise serves them from the apps.
+    static_root: Path | None = None
 
     # Observability.
     otel_exporter_otlp_endpoint: str = Field(
@@ -159,6 +162,11 @@ class Settings(BaseSettings):
             "APP_OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"
         ),
     )
+
+    @field_validator("static_root", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("trusted_proxies", "allowed_hosts", "csrf_trusted_origins", mode="before")
     @classmethod

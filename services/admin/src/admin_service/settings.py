@@ -4,7 +4,6 @@ so the Django service reads exactly the configuration the FastAPI services read.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -130,7 +129,7 @@ USE_I18N = False
 STATIC_URL = "/static/"
 # Collected at build/start (`manage collectstatic`) into a configurable directory; with
 # none collected, whitenoise serves straight from the apps' static folders.
-STATIC_ROOT = os.environ.get("APP_STATIC_ROOT") or None
+STATIC_ROOT = APP.static_root
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
