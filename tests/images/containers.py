@@ -69,24 +69,11 @@ class Container:
         raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f}s (last: {last}):\n{self.logs()}")
 
 
-def run_argv(engine: Engine, service: str, name: str, env: dict[str, str],
-             volumes: dict[Path, str], command: list[str] | None = None, *, detach: bool) -> list[str]:
-    argv = ["run", "--name", name, "--network", "host", "--read-only", "--read-only-tmpfs=false",
-            "--tmpfs", "/tmp:rw,size=64m", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
-    if detach:
-        argv.append("--detach")
-    for key, value in env.items():
-        argv += ["--env", f"{key}={value}"]
-    for host, target in volumes.items():
-        argv += ["--volume", f"{host}:{target}"]
-    return engine.podman(*argv, image_name(service), *(command or []))
-
-
 @contextmanager
 def container(engine: Engine, service: str, env: dict[str, str], volumes: dict[Path, str] | None = None,
               command: list[str] | None = None) -> Iterator[Container]:
     name = f"saas-test-{service}-{uuid.uuid4().hex[:8]}"
-    engine.run(run_argv(engine, service, name, env, volumes or {}, command, detach=True))
+    engine.run(engine.run_hardened(service, name, env, volumes or {}, command, detach=True))
     try:
         yield Container(engine, name, service)
     finally:
@@ -97,7 +84,7 @@ def run_once(engine: Engine, service: str, env: dict[str, str], command: list[st
     """Run a container to completion (a Job's pod); returns the finished process."""
     name = f"saas-test-{service}-job-{uuid.uuid4().hex[:8]}"
     try:
-        return engine.run(run_argv(engine, service, name, env, {}, command, detach=False),
+        return engine.run(engine.run_hardened(service, name, env, {}, command, detach=False),
                           check=False, timeout=timeout)
     finally:
         engine.run(engine.podman("rm", "--force", "--time", "0", name), check=False)

@@ -38,7 +38,7 @@ import psutil
 from devstack.net import free_port
 from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis
-from saas_images.engine import Engine, image_name
+from saas_images.engine import Engine
 from saaskit.security.keys import ensure_key_dir
 
 KEYS = "/var/run/saas/keys"
@@ -101,17 +101,8 @@ def _volumes(fixture: Fixture, service: str) -> dict[Path, str]:
 
 def _run_argv(fixture: Fixture, service: str, name: str, env: dict[str, str],
               command: list[str] | None = None, detach: bool = True) -> list[str]:
-    argv = ["run", "--name", name, "--network", "host", "--read-only",
-            "--read-only-tmpfs=false", "--tmpfs", "/tmp:rw,size=64m",  # noqa: S108 - in the container
-            "--cap-drop", "ALL",
-            "--security-opt", "no-new-privileges"]
-    if detach:
-        argv.append("--detach")
-    for key, value in {**fixture.env, **env}.items():
-        argv += ["--env", f"{key}={value}"]
-    for host, target in _volumes(fixture, service).items():
-        argv += ["--volume", f"{host}:{target}"]
-    return fixture.engine.podman(*argv, image_name(service), *(command or []))
+    return fixture.engine.run_hardened(service, name, {**fixture.env, **env}, _volumes(fixture, service),
+                                       command, detach=detach)
 
 
 @dataclass
