@@ -128,8 +128,9 @@ def test_the_api_document_builds_with_warnings_as_errors(tmp_path):
         (param,) = [p for p in paths[path][method]["parameters"] if p["in"] == "path"]
         return param["schema"]
 
-    assert id_schema("/users/{id}") == {"type": "integer"}
-    assert id_schema("/posts/{id}", "patch") == {"type": "integer"}
+    int_id = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}  # a bad id is 422
+    assert id_schema("/users/{id}") == int_id
+    assert id_schema("/posts/{id}", "patch") == int_id
     assert id_schema("/files/{id}") == {"type": "string", "format": "uuid"}
     me = paths["/auth/me"]["get"]
     assert me["security"] == [{"HTTPBearer": []}]

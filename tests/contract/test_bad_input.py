@@ -37,6 +37,18 @@ def _sql(contract_env, sql: str, *params) -> None:
         conn.execute(sql, params)
 
 
+_ACCOUNTS: dict[str, object] = {}
+
+
+@pytest.fixture
+def account(stack):
+    """One account per stack for the whole module: registering costs a request of the
+    per-address budget (saaskit.ratelimit) that the rest of the suite also spends."""
+    if stack.name not in _ACCOUNTS:
+        _ACCOUNTS[stack.name] = new_account(stack.auth)
+    return _ACCOUNTS[stack.name]
+
+
 def _register_body(**extra) -> dict:
     username = unique_username("bad")
     return {"email": f"{username}@example.com", "username": username, "password": PASSWORD, **extra}
@@ -46,8 +58,7 @@ def _register_body(**extra) -> dict:
 
 
 @pytest.mark.parametrize("path", ["/auth/register", "/posts", "/posts/1/comments"])
-def test_json_body_over_the_limit_is_413(stack, path):
-    account = new_account(stack.auth)
+def test_json_body_over_the_limit_is_413(stack, path, account):
     body = b'{"title": "' + b"a" * (MIB + 10) + b'", "body": ""}'
     response = stack.post(
         path, content=body, headers={**account.headers, **CLOSE, "Content-Type": "application/json"}
@@ -55,7 +66,7 @@ def test_json_body_over_the_limit_is_413(stack, path):
     assert_problem(response, 413)
 
 
-def test_chunked_json_body_over_the_limit_is_413(stack):
+def test_chunked_json_body_over_the_limit_is_413(stack, account):
     """No Content-Length: the bytes are counted as they come."""
 
     def chunks():
@@ -64,7 +75,6 @@ def test_chunked_json_body_over_the_limit_is_413(stack):
             yield b"a" * 64 * 1024
         yield b'", "body": ""}'
 
-    account = new_account(stack.auth)
     response = stack.post(
         "/posts", content=chunks(),
         headers={**account.headers, **CLOSE, "Content-Type": "application/json"},
@@ -72,8 +82,7 @@ def test_chunked_json_body_over_the_limit_is_413(stack):
     assert_problem(response, 413)
 
 
-def test_a_body_just_under_the_limit_is_parsed(stack):
-    account = new_account(stack.auth)
+def test_a_body_just_under_the_limit_is_parsed(stack, account):
     body = b'{"title": "t", "body": "' + b"a" * (MIB - 100) + b'"}'
     response = stack.post(
         "/posts", content=body, headers={**account.headers, "Content-Type": "application/json"}
@@ -172,8 +181,7 @@ def test_a_200_mb_body_is_refused_and_memory_stays_flat(stack, framing):
     ],
     ids=["truncated", "quotes", "not-utf8", "latin1", "surrogate", "deep-5000", "deep-limit"],
 )
-def test_bad_json_is_400(stack, body):
-    account = new_account(stack.auth)
+def test_bad_json_is_400(stack, body, account):
     for path in ("/posts", "/auth/register"):
         response = stack.post(
             path, content=body, headers={**account.headers, "Content-Type": "application/json"}
@@ -181,8 +189,7 @@ def test_bad_json_is_400(stack, body):
         assert_problem(response, 400)
 
 
-def test_nul_in_json_strings_is_422_with_its_loc(stack):
-    account = new_account(stack.auth)
+def test_nul_in_json_strings_is_422_with_its_loc(stack, account):
     assert_invalid(stack.post("/auth/register", json=_register_body(full_name="a\x00b")),
                    ["body", "full_name"])
     assert_invalid(stack.post("/auth/register", json=_register_body(password="pass\x00word1")),
@@ -205,8 +212,7 @@ def test_nul_in_the_login_form_is_422(stack):
         assert_invalid(stack.post("/auth/token", data=form), ["body", field])
 
 
-def test_nul_and_bad_utf8_in_query_strings(stack):
-    account = new_account(stack.auth)
+def test_nul_and_bad_utf8_in_query_strings(stack, account):
     assert_invalid(stack.get("/posts?q=a%00b", headers=account.headers), ["query", "q"])
     assert_invalid(stack.get("/posts?cursor=%00", headers=account.headers), ["query", "cursor"])
     assert_problem(stack.get("/posts?q=%ff%fe", headers=account.headers), 400)
@@ -214,22 +220,19 @@ def test_nul_and_bad_utf8_in_query_strings(stack):
     assert_invalid(stack.get("/posts?q=%00"), ["query", "q"])
 
 
-def test_over_long_query_strings_are_400(stack):
-    account = new_account(stack.auth)
+def test_over_long_query_strings_are_400(stack, account):
     ok = stack.get("/posts?q=" + "a" * (MAX_QUERY_BYTES - 2), headers=account.headers)
     assert_invalid(ok, ["query", "q"])  # at the limit: the handler's own max length says no
     assert_problem(stack.get("/posts?q=" + "a" * MAX_QUERY_BYTES, headers=account.headers), 400)
 
 
 @pytest.mark.parametrize("author_id", ["0", "-1", str(2**63), "99999999999999999999999", "1e3"])
-def test_author_ids_outside_the_bigint_range_are_422(stack, author_id):
-    account = new_account(stack.auth)
+def test_author_ids_outside_the_bigint_range_are_422(stack, author_id, account):
     response = stack.get(f"/posts?author_id={author_id}", headers=account.headers)
     assert_invalid(response, ["query", "author_id"])
 
 
-def test_the_largest_author_id_is_fine(stack):
-    account = new_account(stack.auth)
+def test_the_largest_author_id_is_fine(stack, account):
     response = stack.get(f"/posts?author_id={2**63 - 1}", headers=account.headers)
     assert response.status_code == 200, response.text
     assert response.json()["items"] == []
@@ -258,8 +261,7 @@ def _multipart(fields: int, files: int) -> tuple[bytes, str]:
 
 
 @pytest.mark.parametrize("fields, files", [(10_000, 0), (0, 2_000), (MAX_FORM_PARTS + 1, 0)])
-def test_too_many_multipart_parts_is_413(stack, fields, files):
-    account = new_account(stack.auth)
+def test_too_many_multipart_parts_is_413(stack, fields, files, account):
     body, content_type = _multipart(fields, files)
     for path, headers in (("/auth/token", {}), ("/files", account.headers)):
         if path == "/files" and files == 0:
@@ -273,7 +275,7 @@ def test_too_many_multipart_parts_is_413(stack, fields, files):
 
 @pytest.mark.parametrize("fate", ["deleted", "inactive"])
 def test_a_gone_users_token_is_401_on_writes(stack, contract_env, fate):
-    account = new_account(stack.auth)
+    account = new_account(stack.auth)  # its own: this test deletes or deactivates it
     post = stack.post("/posts", json={"title": "t", "body": "b"}, headers=account.headers).json()
     upload = stack.post("/files", files={"file": ("a.txt", b"hello", "text/plain")},
                         headers=account.headers)
@@ -312,8 +314,7 @@ def test_a_comment_of_a_gone_user_cannot_be_deleted_by_them(stack, contract_env)
 # --- headers, methods, metrics ----------------------------------------------------------
 
 
-def test_every_response_says_nosniff(stack):
-    account = new_account(stack.auth)
+def test_every_response_says_nosniff(stack, account):
     responses = [
         stack.get("/healthz"),
         stack.get("/auth/me", headers=account.headers),
@@ -341,8 +342,7 @@ def test_every_response_says_nosniff(stack):
     ("DELETE", "/auth/me", {"GET"}),
     ("PATCH", "/files", {"GET", "POST"}),
 ])
-def test_405_lists_every_method_of_the_path(stack, method, path, allowed):
-    account = new_account(stack.auth)
+def test_405_lists_every_method_of_the_path(stack, method, path, allowed, account):
     response = stack.request(method, path, headers=account.headers)
     assert_problem(response, 405)
     listed = {m.strip() for m in response.headers["allow"].split(",")}

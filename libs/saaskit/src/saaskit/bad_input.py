@@ -118,19 +118,33 @@ def _inspect_pairs(raw: bytes, where: str) -> ProblemError | None:
         unquote_to_bytes(raw).decode("utf-8")
     except UnicodeDecodeError:
         return bad_request(f"the {'query string' if where == 'query' else 'body'} is not valid UTF-8")
+    # Values only: a name no route knows is read by nothing (and a known one has no NUL).
     for name, value in parse_qsl(text, keep_blank_values=True, encoding="utf-8"):
-        for text in (name, value):
-            if (err := _string_problem(text, [where, name])) is not None:
-                return err
+        if (err := _string_problem(value, [where, name])) is not None:
+            return err
+    return None
+
+
+def _repeated(raw: bytes) -> ProblemError | None:
+    """No parameter of the API takes a list: one given twice is 422, where a framework
+    would silently keep the first (Django) or the last (Starlette) value."""
+    seen: set[str] = set()
+    for name, _ in parse_qsl(raw.decode("utf-8"), keep_blank_values=True):
+        if name in seen:
+            return ProblemError(
+                422, "the request is not valid", title="Unprocessable Content",
+                errors=[{"loc": ["query", name], "msg": "must be given once"}],
+            )
+        seen.add(name)
     return None
 
 
 def inspect_query(raw: bytes) -> ProblemError | None:
     """400 over ``MAX_QUERY_BYTES`` or when it does not decode as UTF-8; 422 with
-    ``["query", name]`` for a NUL."""
+    ``["query", name]`` for a NUL or a parameter given twice."""
     if len(raw) > MAX_QUERY_BYTES:
         return query_too_long()
-    return _inspect_pairs(raw, "query")
+    return _inspect_pairs(raw, "query") or (_repeated(raw) if b"&" in raw else None)
 
 
 def inspect_form(body: bytes) -> ProblemError | None:

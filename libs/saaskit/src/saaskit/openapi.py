@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from saaskit.db.schema import PASSWORD_MAX, PASSWORD_MIN
+from saaskit.validation import EMAIL_PATTERN, PASSWORD_PATTERN
+
 PROBLEM_JSON = "application/problem+json"
 METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
@@ -85,17 +88,95 @@ def _mark_cursor(path: str, operation: dict[str, Any]) -> None:
                     option["format"] = cursor_format
 
 
+NO_NUL = "^[^\\u0000]*$"
+"""Strings refuse NUL (saaskit.bad_input: 422): the document says so."""
+PASSWORD_FIELDS = frozenset({"password", "new_password"})
+TOO_LONG_URI = {"description": "the request line is over the server's limit (4 KiB)"}
+
+
+def _strings(schema: Any, name: str | None = None) -> None:
+    """Every string schema under ``schema``: NUL refused (emails: special-use domains)."""
+    if isinstance(schema, list):
+        for item in schema:
+            _strings(item, name)
+        return
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string" and schema.get("format") == "email":
+        schema.setdefault("pattern", EMAIL_PATTERN)
+    if schema.get("type") == "string" and schema.get("format") in (None, "password") and "enum" not in schema:
+        schema.setdefault("pattern", NO_NUL)
+    for key in ("anyOf", "oneOf", "allOf", "items"):
+        if key in schema:
+            _strings(schema[key], name)
+    for prop, sub in schema.get("properties", {}).items():
+        _strings(sub, prop)
+
+
+def _resolve(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        return schemas.get(ref.rsplit("/", 1)[1], {})
+    return schema
+
+
+def _password_rules(schema: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """A new password in a JSON body (register, reset, change; not the login form's):
+    the rules ``saaskit.validation.password_weakness`` applies, as a schema."""
+    for name, field in _resolve(schema, schemas).get("properties", {}).items():
+        if name in PASSWORD_FIELDS and field.get("type") == "string":
+            field.update(
+                minLength=PASSWORD_MIN, maxLength=PASSWORD_MAX,
+                pattern=PASSWORD_PATTERN + "[^\\u0000]*$",
+            )
+
+
+FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def _form_fields(schema: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """A form cannot carry a null (``null`` arrives as the text "null"), and both
+    frameworks read an empty value as an absent one: no field of a form is nullable,
+    and a required text field needs a character."""
+    schema = _resolve(schema, schemas)
+    required = set(schema.get("required", ()))
+    for name, field in schema.get("properties", {}).items():
+        field.pop("nullable", None)
+        options = field.get("anyOf")
+        if options:
+            kept = [option for option in options if option.get("type") != "null"]
+            if len(kept) == 1:
+                field.pop("anyOf")
+                field.update(kept[0])
+            else:
+                field["anyOf"] = kept
+        if name in required and field.get("type") == "string" and field.get("format") != "binary":
+            field["minLength"] = max(field.get("minLength", 0), 1)
+
+
 def complete_document(document: dict[str, Any]) -> dict[str, Any]:
     """Add the shared answers to every operation and make every error problem+json."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for component in schemas.values():
+        _strings(component)
     schemas.update(SCHEMAS)
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
             if method not in METHODS or not isinstance(operation, dict):
                 continue
             _mark_cursor(path, operation)
+            for parameter in operation.get("parameters", ()):
+                _strings(parameter.get("schema"))
+            body = operation.get("requestBody", {}).get("content", {})
+            for media_type, media in body.items():
+                _strings(media.get("schema"))
+                if media_type in FORMS and isinstance(media.get("schema"), dict):
+                    _form_fields(media["schema"], schemas)
+                elif media_type == "application/json" and isinstance(media.get("schema"), dict):
+                    _password_rules(media["schema"], schemas)
             responses = operation.setdefault("responses", {})
             responses.setdefault("400", dict(BAD_REQUEST))
+            responses.setdefault("414", dict(TOO_LONG_URI))
             if "requestBody" in operation:
                 responses.setdefault("413", dict(TOO_LARGE))
             if "requestBody" in operation or operation.get("parameters"):

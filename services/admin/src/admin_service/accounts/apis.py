@@ -24,7 +24,7 @@ from saaskit.db import schema
 from saaskit.problems import unauthorized
 from saaskit.ratelimit import account_key
 from saaskit.security.account_tokens import TOKEN_MAX
-from saaskit.validation import normalize_email, password_weakness
+from saaskit.validation import email_domain_problem, normalize_email, password_weakness
 
 
 class MeOutput(serializers.Serializer):
@@ -78,6 +78,8 @@ class RegisterApi(ThrottledApi):
         )
 
         def validate_email(self, value: str) -> str:
+            if reason := email_domain_problem(value):  # as FastAPI's EmailStr
+                raise serializers.ValidationError(reason)
             return normalize_email(value)
 
         def validate_password(self, value: str) -> str:
@@ -219,6 +221,8 @@ class PasswordResetRequestApi(ThrottledApi):
         email = serializers.EmailField(max_length=schema.EMAIL_MAX)
 
         def validate_email(self, value: str) -> str:
+            if reason := email_domain_problem(value):  # as FastAPI's EmailStr
+                raise serializers.ValidationError(reason)
             return normalize_email(value)
 
     @extend_schema(

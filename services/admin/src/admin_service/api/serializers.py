@@ -100,7 +100,9 @@ def parse_body(serializer_class: type[serializers.Serializer], request) -> dict:
 
 
 def parse_query(serializer_class: type[serializers.Serializer], request) -> dict:
-    return parse(serializer_class, request.query_params, "query")
+    # A plain dict: DRF reads an empty value in a QueryDict as absent (so ``?limit=``
+    # took the default) where FastAPI, and the document, call it not an integer.
+    return parse(serializer_class, request.query_params.dict(), "query")
 
 
 def parse_id(value: str, name: str = "id", id_type: type = int) -> Any:
