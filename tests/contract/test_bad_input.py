@@ -147,6 +147,7 @@ def _send_until_answered(
     return answer, sent
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("framing", ["content-length", "chunked"])
 def test_a_200_mb_body_is_refused_and_memory_stays_flat(stack, framing):
     total = 200 * MIB

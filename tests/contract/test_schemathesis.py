@@ -21,6 +21,8 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 SEED = 20261202
 MAX_EXAMPLES = 12  # per operation and phase: a few hundred requests per document
 
+pytestmark = pytest.mark.slow
+
 DOCUMENTS = [("fastapi", "auth"), ("fastapi", "resources"), ("fastapi", "files"), ("django", "auth")]
 
 
