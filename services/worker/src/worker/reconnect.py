@@ -1,9 +1,10 @@
 """A worker that outlives Redis: arq's poll loop ends the worker at the first Redis
 error, so a Redis restart killed every worker (and, under honcho, the whole dev stack).
 ``ReconnectingWorker`` catches the error in one poll, waits with a doubling delay (1 s,
-2 s, ... capped at ``MAX_BACKOFF``), and polls again; redis-py's pool opens a new
-connection on the next command. Jobs already running go on; those that need Redis fail
-their try as transient and are retried (``worker.lifecycle``).
+2 s, ... capped at ``MAX_BACKOFF``, so a worker is back within seconds of Redis), and
+polls again; redis-py's pool opens a new connection on the next command. Jobs already
+running go on; those that need Redis fail their try as transient and are retried
+(``worker.lifecycle``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from saaskit.logging import get_logger
 
 log = get_logger(__name__)
 
-MAX_BACKOFF = 30.0
+MAX_BACKOFF = 5.0
 REDIS_LOST = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 
 
