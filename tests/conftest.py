@@ -75,6 +75,15 @@ def redis_url(redis_server: EmbeddedRedis) -> str:
     return redis_server.url()
 
 
+def private_redis_url(server: EmbeddedRedis, db: int) -> str:
+    """A Redis database of its own, emptied, for a suite whose stack outlives one test.
+    arq's keys are named after the jobs row's id (``job:1`` ...), which restarts at 1 in
+    every test database: on a shared database a leftover result of another suite's job 1
+    makes arq refuse a new job 1 as a duplicate."""
+    redis.Redis.from_url(server.url(db)).flushdb()
+    return server.url(db)
+
+
 @pytest.fixture(scope="session")
 def keys_dir(tmp_path_factory) -> Path:
     return ensure_key_dir(tmp_path_factory.mktemp("keys"))

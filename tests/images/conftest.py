@@ -14,9 +14,11 @@ import pytest
 
 from devstack.net import free_port
 from saas_images.engine import Engine
+from tests.conftest import private_redis_url
 from tests.images.containers import MIGRATE, Container, container, readable_copy, require_images, run_once
 
 KEYS = "/var/run/saas/keys"
+IMAGES_REDIS_DB = 2
 STORAGE = "/var/lib/saas/storage"
 
 
@@ -44,7 +46,7 @@ def image_env(pg, redis_server, keys_dir, tmp_path_factory) -> dict[str, str]:
         "APP_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "APP_CSRF_TRUSTED_ORIGINS": "http://127.0.0.1,http://localhost",
         "APP_DATABASE_URL": database_url,
-        "APP_REDIS_URL": redis_server.url(),
+        "APP_REDIS_URL": private_redis_url(redis_server, IMAGES_REDIS_DB),
         "APP_DATABASE_POOL_SIZE": "3",
         "APP_JWT_KEYS_DIR": KEYS,
         "APP_JWT_ISSUER": "http://image-tests",

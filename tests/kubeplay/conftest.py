@@ -15,6 +15,7 @@ import pytest
 
 from devstack.net import free_port
 from saas_images.engine import Engine
+from tests.conftest import private_redis_url
 from tests.deploy.chart import CHART, PROD_VALUES, SERVICES, pod_spec, render
 from tests.files.conftest import s3_endpoint  # noqa: F401 - the moto S3 server fixture
 from tests.images.containers import require_images
@@ -29,6 +30,7 @@ from tests.kubeplay.play import (
 )
 
 KUBE_PLAY_VALUES = CHART / "ci" / "kube-play-values.yaml"
+KUBE_PLAY_REDIS_DB = 3
 
 
 def probe_url(played: Played, service: str, probe: str) -> tuple[str, dict]:
@@ -72,7 +74,7 @@ def kube_play(engine, pg, redis_server, s3_endpoint, tmp_path_factory) -> Iterat
     overrides = {
         "secrets": {
             "databaseUrl": pg.create_database(f"kubeplay_{release.replace('-', '_')}"),  # empty: the Job migrates it
-            "redisUrl": redis_server.url(),
+            "redisUrl": private_redis_url(redis_server, KUBE_PLAY_REDIS_DB),
             "secretKey": f"kube-play-{uuid.uuid4().hex}{uuid.uuid4().hex}",
             "s3AccessKey": "testing",
             "s3SecretKey": "testing",
