@@ -1,7 +1,8 @@
 """The Django service's production configuration: Django's own deploy check passes with
 the environment the Helm chart renders for production, the API document builds with
 warnings treated as errors, missing host settings are refused at start-up, and behind
-the TLS-ending ingress plain HTTP is redirected while probes are not."""
+the TLS-ending ingress the cookies are secure and HSTS is sent, while plain HTTP from
+inside the cluster is served (the ingress redirects), unless Django is told to redirect."""
 
 from __future__ import annotations
 
@@ -96,18 +97,31 @@ print(json.dumps({
 """
 
 
-def test_behind_the_tls_proxy_plain_http_redirects_and_probes_do_not():
+def test_behind_the_tls_proxy_in_cluster_plain_http_is_served_and_cookies_are_secure():
     env = _admin_env_from_the_chart()
+    assert env["APP_SECURE_SSL_REDIRECT"] == "false"
     result = _manage(env, "shell", "-c", _HTTPS_PROBE)
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen == {
-        "plain": [301, "https://admin.example.com/openapi.json"],
+        "plain": [200, None],
         "tls": [200, "max-age=31536000; includeSubDomains; preload"],
         "probe": 200,
         "other_host": 400,
         "csrf_cookie_secure": True,
     }
+
+
+def test_django_redirects_plain_http_itself_when_told_to_and_never_the_probes():
+    env = {**_admin_env_from_the_chart(), "APP_SECURE_SSL_REDIRECT": "true"}
+    result = _manage(env, "shell", "-c", _HTTPS_PROBE)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["plain"] == [301, "https://admin.example.com/openapi.json"]
+    assert seen["probe"] == 200
+    deploy = _manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+    assert "(0 silenced)" in deploy.stdout
 
 
 def test_the_api_document_builds_with_warnings_as_errors(tmp_path):

@@ -89,6 +89,7 @@ APP_ALLOWED_HOSTS: {{ join "," $c.allowedHosts | quote }}
 APP_CSRF_TRUSTED_ORIGINS: {{ join "," $c.csrfTrustedOrigins | quote }}
 APP_HSTS_SECONDS: {{ $c.hstsSeconds | int64 | quote }}
 APP_SECURE_PROXY_SSL_HEADER: {{ $c.secureProxySslHeader | quote }}
+APP_SECURE_SSL_REDIRECT: {{ $c.secureSslRedirect | quote }}
 FORWARDED_ALLOW_IPS: {{ $c.forwardedAllowIps | quote }}
 APP_TRUSTED_PROXIES: {{ join "," $c.trustedProxies | quote }}
 APP_STORAGE_BACKEND: "s3"

@@ -151,6 +151,10 @@ class Settings(BaseSettings):
     hsts_seconds: int = Field(0, ge=0)
     # Believe ``X-Forwarded-Proto: https`` from the ingress (the request came over TLS).
     secure_proxy_ssl_header: bool = False
+    # Django redirects plain HTTP to HTTPS itself. Off where the ingress redirects (the
+    # chart's production values): clients inside the cluster (the helm test pod, the k6
+    # Job, other services) call the Service over plain HTTP and must not be redirected.
+    secure_ssl_redirect: bool = False
     # Where ``manage collectstatic`` puts the admin's and the docs' assets (the image
     # collects them at build); unset or empty: whitenoise serves them from the apps.
     static_root: Path | None = None

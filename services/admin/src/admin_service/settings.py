@@ -179,11 +179,16 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Behind the TLS-ending ingress (APP_SECURE_PROXY_SSL_HEADER): believe its
-# X-Forwarded-Proto, redirect plain HTTP to HTTPS and keep the cookies off plain HTTP.
-# Without it (development, the test suites, the benchmark on loopback) all stay off.
+# X-Forwarded-Proto and keep the cookies off plain HTTP. Without it (development, the
+# test suites, the benchmark on loopback) both stay off.
 if APP.secure_proxy_ssl_header:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = APP.secure_proxy_ssl_header
+# The redirect to HTTPS is the ingress's job there (APP_SECURE_SSL_REDIRECT says whether
+# Django does it too): in-cluster clients speak plain HTTP to the Service. Django's deploy
+# check warns about the missing redirect (W008) only where the ingress is known to do it.
+SECURE_SSL_REDIRECT = APP.secure_ssl_redirect
+if APP.secure_proxy_ssl_header and not APP.secure_ssl_redirect:
+    SILENCED_SYSTEM_CHECKS = ["security.W008"]
 # Probes and Prometheus speak plain HTTP to the pod itself.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = APP.secure_proxy_ssl_header
