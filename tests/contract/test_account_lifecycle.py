@@ -9,10 +9,8 @@ picks its mails by recipient and subject.
 
 from __future__ import annotations
 
-import os
 import re
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -25,7 +23,7 @@ import psycopg
 import pytest
 import redis
 
-from devstack.net import free_port, wait_http
+from devstack.net import free_port
 from saaskit.auth_problems import RESET_REQUESTED, VERIFICATION_REQUESTED, invalid_account_token
 from saaskit.db.urls import libpq_url
 from saaskit.security.account_tokens import (
@@ -38,6 +36,7 @@ from saaskit.security.account_tokens import (
 from tests.contract.shapes import ME, assert_invalid, assert_problem, assert_shape
 from tests.contract.stacks import ROOT, Stack
 from tests.support.api import PASSWORD, unique_username
+from tests.support.servers import process_server
 from tests.worker.smtp_sink import SMTPSink
 
 FRONTEND = "http://front.test:3000"
@@ -62,25 +61,15 @@ def worker(contract_env, sink, tmp_path_factory) -> Iterator[None]:
     redis.Redis.from_url(contract_env["APP_REDIS_URL"]).flushall()
     metrics_port = free_port()
     env = {
-        **os.environ, **contract_env,
+        **contract_env,
         "APP_EMAIL_BACKEND": "smtp", "APP_SMTP_PORT": str(sink.port),
         "APP_FRONTEND_URL": FRONTEND, "APP_WORKER_METRICS_PORT": str(metrics_port),
         "APP_WORKER_REQUEUE_AFTER_SECONDS": "2", "APP_WORKER_SWEEP_INTERVAL_SECONDS": "1",
     }
     log = tmp_path_factory.mktemp("lifecycle-worker") / "worker.log"
-    with open(log, "ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "worker"], env=env, cwd=ROOT, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_http(f"http://127.0.0.1:{metrics_port}/metrics", DEADLINE, proc)
+    with process_server([sys.executable, "-m", "worker"], env, health_path="/metrics", port=metrics_port,
+                        cwd=ROOT, log_path=log, timeout=DEADLINE):
         yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _query(contract_env, sql: str, *params) -> list[tuple]:

@@ -23,9 +23,9 @@ import pytest
 import yaml
 from dashboards.build import DASHBOARDS, render
 
-from devstack.net import free_port, wait_http
 from tests.observability.grafana import panel_queries, substitute
 from tests.support.api import new_account
+from tests.support.servers import process_server
 from tests.worker.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,22 +76,10 @@ def prometheus(fastapi_obs, django_obs, worker_obs, tmp_path_factory) -> Iterato
         ],
     }
     (work / "prometheus.yml").write_text(yaml.safe_dump(config))
-    port = free_port()
-    with open(work / "prometheus.log", "ab") as log:
-        proc = subprocess.Popen(
-            ["prometheus", f"--config.file={work / 'prometheus.yml'}", f"--storage.tsdb.path={work / 'data'}",
-             f"--web.listen-address=127.0.0.1:{port}", "--web.enable-remote-write-receiver"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/-/ready", 60, proc)
-        yield Prometheus(f"http://127.0.0.1:{port}")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    command = ["prometheus", f"--config.file={work / 'prometheus.yml'}", f"--storage.tsdb.path={work / 'data'}",
+               "--web.listen-address=127.0.0.1:{port}", "--web.enable-remote-write-receiver"]
+    with process_server(command, {}, health_path="/-/ready", log_path=work / "prometheus.log") as url:
+        yield Prometheus(url)
 
 
 def k6(stack, prometheus: Prometheus, token: str, work: Path) -> None:
