@@ -361,7 +361,8 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
                 t.missing["worker.__main__"] = "not written yet (jobs never complete)"
 
         for s in servers:
-            commands[s.name] = " ".join(s.argv)
+            # As a reader reruns them from the repository root, not as this machine had them.
+            commands[s.name] = " ".join(s.argv).replace(f"{ROOT}/", "")
         yield Stack(
             targets=targets,
             users=counts.users,
