@@ -134,11 +134,15 @@ def _password_rules(schema: dict[str, Any], schemas: dict[str, Any]) -> None:
 FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
-def _form_fields(schema: dict[str, Any], schemas: dict[str, Any]) -> None:
+def _form_fields(schema: dict[str, Any], schemas: dict[str, Any], media_type: str) -> None:
     """A form cannot carry a null (``null`` arrives as the text "null"), and both
     frameworks read an empty value as an absent one: no field of a form is nullable,
-    and a required text field needs a character."""
+    and a required text field needs a character. Extra urlencoded fields are NUL-free text."""
     schema = _resolve(schema, schemas)
+    if media_type == "application/x-www-form-urlencoded" and schema.get("additionalProperties", True) is not False:
+        # A field no route reads is still text the guard checks (saaskit.bad_input); a
+        # multipart body's extra parts are not read at all.
+        schema["additionalProperties"] = {"type": "string", "pattern": NO_NUL}
     required = set(schema.get("required", ()))
     for name, field in schema.get("properties", {}).items():
         field.pop("nullable", None)
@@ -171,7 +175,7 @@ def complete_document(document: dict[str, Any]) -> dict[str, Any]:
             for media_type, media in body.items():
                 _strings(media.get("schema"))
                 if media_type in FORMS and isinstance(media.get("schema"), dict):
-                    _form_fields(media["schema"], schemas)
+                    _form_fields(media["schema"], schemas, media_type)
                 elif media_type == "application/json" and isinstance(media.get("schema"), dict):
                     _password_rules(media["schema"], schemas)
             responses = operation.setdefault("responses", {})
