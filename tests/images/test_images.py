@@ -12,6 +12,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from devstack.net import free_port
 from saas_images.engine import SERVICES
 from tests.images.containers import container
 from tests.support.api import PASSWORD, unique_username
@@ -125,11 +126,8 @@ def test_sigterm_stops_cleanly_within_the_grace_period(engine, deployment, servi
     """A fresh container of the service (so the others keep serving), stopped as the
     kubelet stops it: SIGTERM, then SIGKILL only after the grace period."""
     env = dict(deployment.env)
-    port_env = {"auth": "UVICORN_PORT", "resources": "UVICORN_PORT", "files": "UVICORN_PORT"}
-    from devstack.net import free_port
-
     port = free_port()
-    if service in port_env:
+    if service in ("auth", "resources", "files"):
         env |= {"UVICORN_HOST": "127.0.0.1", "UVICORN_PORT": str(port),
                 "APP_JWKS_URL": f"{deployment.urls['auth']}/.well-known/jwks.json"}
         probe = f"http://127.0.0.1:{port}/readyz"

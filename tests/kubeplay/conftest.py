@@ -14,11 +14,10 @@ import httpx
 import pytest
 
 from devstack.net import free_port
-from saas_images.engine import Engine
 from tests.conftest import private_redis_url
 from tests.deploy.chart import CHART, PROD_VALUES, SERVICES, pod_spec, render
 from tests.files.conftest import s3_endpoint  # noqa: F401 - the moto S3 server fixture
-from tests.images.containers import require_images
+from tests.images.conftest import engine  # noqa: F401 - the built images' engine
 from tests.kubeplay.play import (
     Played,
     create_secret,
@@ -58,13 +57,6 @@ def wait_for_startup(played: Played, service: str) -> None:
     logs = played.engine.run(played.engine.podman("logs", played.container_name(service)), check=False)
     raise AssertionError(f"{service}: startup probe {url} failed ({last}):\n"
                          f"{(logs.stdout + logs.stderr).decode(errors='replace')[-3000:]}")
-
-
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    engine = Engine()
-    require_images(engine)
-    return engine
 
 
 @pytest.fixture(scope="module")
