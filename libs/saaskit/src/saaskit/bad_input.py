@@ -14,7 +14,7 @@ functions only ever see a body that fits in ``Settings.max_body_bytes``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, unquote_to_bytes
 
 import orjson
@@ -81,13 +81,14 @@ def _walk(document: Any) -> ProblemError | None:
         elif isinstance(node, dict | list):
             if len(loc) > MAX_JSON_DEPTH:
                 return bad_request(f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels")
-            if isinstance(node, dict):
-                for key, value in node.items():
+            if isinstance(node, dict):  # parsed JSON: the keys are strings
+                for key, value in cast(dict[str, Any], node).items():
                     if (err := _string_problem(key, [*loc, key])) is not None:
                         return err
                     stack.append((value, [*loc, key]))
             else:
-                stack.extend((value, [*loc, index]) for index, value in enumerate(node))
+                items = cast(list[Any], node)
+                stack.extend((value, [*loc, index]) for index, value in enumerate(items))
     return None
 
 

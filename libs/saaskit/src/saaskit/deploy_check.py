@@ -23,7 +23,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 class CheckFailed(Exception):
@@ -35,7 +37,7 @@ class Answer:
     status: int
     body: bytes
 
-    def json(self) -> dict:
+    def json(self) -> dict[str, Any]:
         return json.loads(self.body)
 
 
@@ -65,7 +67,7 @@ def wait_ready(base_url: str, deadline: float, *, interval: float = 1.0) -> None
         time.sleep(interval)
 
 
-def expect(answer: Answer, status: int, step: str) -> dict:
+def expect(answer: Answer, status: int, step: str) -> dict[str, Any]:
     if answer.status != status:
         text = answer.body[:300].decode(errors="replace")
         raise CheckFailed(f"{step}: expected {status}, got {answer.status}: {text}")
@@ -83,7 +85,7 @@ def round_trip(name: str, base_url: str, *, timeout: float) -> str:
     form = urllib.parse.urlencode({"username": username, "password": password}).encode()
     tokens = expect(request("POST", base_url + "/auth/token", timeout=timeout, data=form,
                             headers={"Content-Type": "application/x-www-form-urlencoded"}), 200, f"{name} login")
-    token = tokens["access_token"]
+    token = str(tokens["access_token"])
     seen = expect(request("GET", base_url + "/auth/me", timeout=timeout,
                           headers={"Authorization": f"Bearer {token}"}), 200, f"{name} /auth/me")
     if seen.get("id") != me.get("id") or seen.get("username") != username:
@@ -91,12 +93,13 @@ def round_trip(name: str, base_url: str, *, timeout: float) -> str:
     return token
 
 
-def run(ready: list[str], stacks: dict[str, str], *, timeout: float = 120.0, log=print) -> None:
+def run(ready: list[str], stacks: dict[str, str], *, timeout: float = 120.0,
+        log: Callable[[str], object] = print) -> None:
     deadline = time.monotonic() + timeout
     for url in ready:
         wait_ready(url, deadline)
         log(f"ready   {url}")
-    tokens = {}
+    tokens: dict[str, str] = {}
     for name, url in stacks.items():
         tokens[name] = round_trip(name, url, timeout=min(30.0, timeout))
         log(f"ok      {name}: register -> login -> /auth/me at {url}")
@@ -117,7 +120,8 @@ def _stack(value: str) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m saaskit.deploy_check", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m saaskit.deploy_check",
+                                     description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--ready", action="append", default=[], metavar="URL",
                         help="a service base URL whose /readyz must answer 200 (repeatable)")
     parser.add_argument("--stack", action="append", default=[], type=_stack, metavar="NAME=URL",

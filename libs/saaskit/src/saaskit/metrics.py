@@ -146,8 +146,8 @@ class RequestMetrics:
         self.service = service
         self.framework = framework
         self.in_progress = HTTP_IN_PROGRESS.labels(service, framework)
-        self._counters: dict[tuple[str, str, int], object] = {}
-        self._histograms: dict[tuple[str, str], object] = {}
+        self._counters: dict[tuple[str, str, int], Counter] = {}
+        self._histograms: dict[tuple[str, str], Histogram] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         method = method if method in KNOWN_METHODS else OTHER_METHOD

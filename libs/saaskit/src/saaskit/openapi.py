@@ -12,7 +12,7 @@ app factory's and drf-spectacular's alike, so the two stacks' documents agree.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from saaskit.db.schema import PASSWORD_MAX, PASSWORD_MIN
 from saaskit.validation import EMAIL_PATTERN, PASSWORD_PATTERN
@@ -97,11 +97,12 @@ TOO_LONG_URI = {"description": "the request line is over the server's limit (4 K
 def _strings(schema: Any, name: str | None = None) -> None:
     """Every string schema under ``schema``: NUL refused (emails: special-use domains)."""
     if isinstance(schema, list):
-        for item in schema:
+        for item in cast(list[Any], schema):
             _strings(item, name)
         return
     if not isinstance(schema, dict):
         return
+    schema = cast(dict[str, Any], schema)
     if schema.get("type") == "string" and schema.get("format") == "email":
         schema.setdefault("pattern", EMAIL_PATTERN)
     if schema.get("type") == "string" and schema.get("format") in (None, "password") and "enum" not in schema:
@@ -109,8 +110,13 @@ def _strings(schema: Any, name: str | None = None) -> None:
     for key in ("anyOf", "oneOf", "allOf", "items"):
         if key in schema:
             _strings(schema[key], name)
-    for prop, sub in schema.get("properties", {}).items():
+    for prop, sub in _object(schema.get("properties")).items():
         _strings(sub, prop)
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A JSON object of the document, or an empty one where there is none."""
+    return cast(dict[str, Any], value) if isinstance(value, dict) else {}
 
 
 def _resolve(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
@@ -164,15 +170,17 @@ def complete_document(document: dict[str, Any]) -> dict[str, Any]:
     for component in schemas.values():
         _strings(component)
     schemas.update(SCHEMAS)
-    for path, item in document.get("paths", {}).items():
-        for method, operation in item.items():
-            if method not in METHODS or not isinstance(operation, dict):
+    for path, item in _object(document.get("paths")).items():
+        for method, entry in _object(item).items():
+            if method not in METHODS or not isinstance(entry, dict):
                 continue
+            operation = _object(entry)
             _mark_cursor(path, operation)
             for parameter in operation.get("parameters", ()):
-                _strings(parameter.get("schema"))
-            body = operation.get("requestBody", {}).get("content", {})
-            for media_type, media in body.items():
+                _strings(_object(parameter).get("schema"))
+            body = _object(_object(operation.get("requestBody")).get("content"))
+            for media_type, content in body.items():
+                media = _object(content)
                 _strings(media.get("schema"))
                 if media_type in FORMS and isinstance(media.get("schema"), dict):
                     _form_fields(media["schema"], schemas, media_type)
@@ -187,7 +195,7 @@ def complete_document(document: dict[str, Any]) -> dict[str, Any]:
                 responses.setdefault("422", dict(INVALID))
             if operation.get("security"):
                 responses.setdefault("401", dict(UNAUTHORIZED))
-            for status, response in responses.items():
+            for status, response in _object(responses).items():
                 if status[:1] in ("4", "5") and "$ref" not in response:
-                    response["content"] = _problem_content(status)
+                    _object(response)["content"] = _problem_content(status)
     return document

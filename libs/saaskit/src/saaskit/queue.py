@@ -57,7 +57,7 @@ async def create_queue(redis_url: str, queue_name: str, timeout: float = 1.0) ->
     """An arq pool that speaks JSON. Unlike ``arq.create_pool`` it does not ping: it
     connects lazily, so a service starts while Redis is down and each call that needs
     Redis then fails within ``timeout`` (and the service answers 503)."""
-    pool = ArqRedis.from_url(
+    pool = ArqRedis.from_url(  # pyright: ignore[reportUnknownMemberType] - redis-py leaves **kwargs unannotated
         redis_url,
         socket_connect_timeout=timeout,
         socket_timeout=timeout,
@@ -113,7 +113,7 @@ def _enqueue_sync(
     payload = serialize(
         {"t": 1, "f": function, "a": [], "k": {"job_id": job_row_id, **kwargs}, "et": now_ms}
     )
-    with client.pipeline(transaction=True) as pipe:
+    with client.pipeline(transaction=True) as pipe:  # pyright: ignore[reportUnknownMemberType] - redis-py: shard_hint unannotated
         for _attempt in range(10):  # a WATCH conflict means another writer raced us
             try:
                 pipe.watch(job_key)

@@ -123,10 +123,6 @@ def client_address(peer: str, forwarded_for: str | None, trusted_proxies: tuple[
     return hops[0] if hops else peer
 
 
-def _redis_options(settings: Settings) -> dict[str, float]:
-    return {"socket_timeout": settings.redis_timeout, "socket_connect_timeout": settings.redis_timeout}
-
-
 def _fail_open(kind: str, exc: StorageError) -> None:
     log.warning("rate limiter unavailable, not throttling", quota=kind, error=type(exc.storage_error).__name__)
 
@@ -140,7 +136,9 @@ class LoginLimiter:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LoginLimiter:
-        storage = RedisStorage(settings.redis_url, wrap_exceptions=True, **_redis_options(settings))
+        storage = RedisStorage(settings.redis_url, wrap_exceptions=True,
+                               socket_timeout=settings.redis_timeout,
+                               socket_connect_timeout=settings.redis_timeout)
         return cls(LoginQuotas.from_settings(settings), storage)
 
     def spend_address(self, address: str) -> None:
@@ -191,7 +189,8 @@ class AsyncLoginLimiter:
             f"async+{settings.redis_url}",
             implementation="redispy",
             wrap_exceptions=True,
-            **_redis_options(settings),
+            socket_timeout=settings.redis_timeout,
+            socket_connect_timeout=settings.redis_timeout,
         )
         return cls(LoginQuotas.from_settings(settings), storage)
 

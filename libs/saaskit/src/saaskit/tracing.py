@@ -22,7 +22,7 @@ own SQL and storage calls.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Mapping, MutableMapping
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
@@ -110,7 +110,7 @@ def span(name: str, kind: str = "INTERNAL", **attributes: Any):
 
 
 @contextmanager
-def enqueue_span(function: str, queue_name: str, job_id: int) -> Iterator[dict[str, str]]:
+def enqueue_span(function: str, queue_name: str, job_id: int) -> Generator[dict[str, str]]:
     """The producer span of one enqueue; yields the carrier to store with the job.
     Call only when ``enabled()``."""
     from opentelemetry.propagate import inject
@@ -141,7 +141,8 @@ def _messaging(function: str, queue_name: str, job_id: int) -> dict[str, Any]:
             "messaging.message.id": f"job:{job_id}", "job.type": function, "job.id": job_id}
 
 
-def add_trace_ids(_logger: Any, _method: str, event_dict: dict) -> dict:
+def add_trace_ids(_logger: Any, _method: str,
+                  event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """structlog processor: ``trace_id`` and ``span_id`` of the active span, if any."""
     from opentelemetry.trace import get_current_span
 

@@ -40,13 +40,9 @@ async def _renew(pool: ArqRedis, key: str, lock_seconds: float) -> None:
 
 
 @asynccontextmanager
-async def held(ctx: dict, lock_seconds: float) -> AsyncIterator[None]:
-    """Keep arq's lock of the job in ``ctx`` alive while the block runs."""
-    pool, job_id = ctx.get("redis"), ctx.get("job_id")
-    if pool is None or job_id is None:  # called outside arq (a test calling a handler)
-        yield
-        return
-    beat = asyncio.create_task(_renew(pool, in_progress_key_prefix + job_id, lock_seconds))
+async def held(pool: ArqRedis, arq_job_id: str, lock_seconds: float) -> AsyncIterator[None]:
+    """Keep arq's lock of the job ``arq_job_id`` alive while the block runs."""
+    beat = asyncio.create_task(_renew(pool, in_progress_key_prefix + arq_job_id, lock_seconds))
     try:
         yield
     finally:

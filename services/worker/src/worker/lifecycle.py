@@ -30,12 +30,14 @@ from arq import Retry
 from sqlalchemy import func, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from saaskit import tracing
 from saaskit.db.schema import jobs
 from saaskit.logging import get_logger
 from saaskit.storage import StorageUnavailable
 from worker import heartbeat, metrics
+from worker.context import ArqContext, JobTry, WorkerContext
 
 log = get_logger(__name__)
 
@@ -71,10 +73,13 @@ class JobRow:
     attempts: int
 
 
-Handler = Callable[[dict, JobRow], Awaitable[dict[str, Any] | None]]
+JobResult = dict[str, Any] | None
+"""What a handler returns: stored in ``jobs.result`` (JSON)."""
+
+Handler = Callable[[WorkerContext, JobRow], Awaitable[JobResult]]
 
 
-async def _claim(engine, job_id: int) -> JobRow | None:
+async def _claim(engine: AsyncEngine, job_id: int) -> JobRow | None:
     async with engine.begin() as conn:
         row = (await conn.execute(
             update(jobs)
@@ -86,12 +91,12 @@ async def _claim(engine, job_id: int) -> JobRow | None:
     return JobRow(**row._mapping) if row else None
 
 
-async def _mark(engine, job_id: int, **values: Any) -> None:
+async def _mark(engine: AsyncEngine, job_id: int, **values: Any) -> None:
     async with engine.begin() as conn:
         await conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
 
 
-async def _finish(engine, job_id: int, status: str, **values: Any) -> None:
+async def _finish(engine: AsyncEngine, job_id: int, status: str, **values: Any) -> None:
     await _mark(engine, job_id, status=status, finished_at=func.now(), **values)
 
 
@@ -100,18 +105,19 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:500] if text else type(exc).__name__
 
 
-async def run(ctx: dict, name: str, job_id: int, handler: Handler,
-              trace: dict[str, str] | None = None) -> dict[str, Any] | None:
-    job_try = ctx.get("job_try", 1)
-    settings = ctx["settings"]
-    with tracing.job_span(name, settings.queue_name, job_id, trace, job_try):
-        async with heartbeat.held(ctx, settings.worker_lock_seconds):
-            return await _run(ctx, name, job_id, handler, job_try)
+async def run(ctx: ArqContext, name: str, job_id: int, handler: Handler,
+              trace: dict[str, str] | None = None) -> JobResult:
+    worker, job_try = WorkerContext.of(ctx), JobTry.of(ctx)
+    settings = worker.settings
+    with tracing.job_span(name, settings.queue_name, job_id, trace, job_try.number):
+        async with heartbeat.held(worker.redis, job_try.arq_job_id, settings.worker_lock_seconds):
+            return await _run(worker, name, job_id, handler, job_try.number)
 
 
-async def _run(ctx: dict, name: str, job_id: int, handler: Handler, job_try: int) -> dict[str, Any] | None:
-    engine = ctx["engine"]
-    settings = ctx["settings"]
+async def _run(worker: WorkerContext, name: str, job_id: int, handler: Handler,
+               job_try: int) -> JobResult:
+    engine = worker.engine
+    settings = worker.settings
     started = time.perf_counter()
     outcome = metrics.FAILED
     try:
@@ -120,7 +126,7 @@ async def _run(ctx: dict, name: str, job_id: int, handler: Handler, job_try: int
             log.info("job already finished or gone; nothing to do", job_id=job_id)
             outcome = metrics.SKIPPED
             return None
-        result = await handler(ctx, row)
+        result = await handler(worker, row)
         await _finish(engine, job_id, "succeeded", result=result)
         outcome = metrics.SUCCEEDED
     except PermanentError as exc:

@@ -1,16 +1,19 @@
 """The arq worker: ``python -m worker`` (or ``arq worker.main.WorkerSettings``).
 
 Jobs are queued as ``function(job_id=<jobs.id>)`` with a JSON serializer (plus
-``trace``, the producer's W3C context, when the producer traces); each function below
-runs one try through ``lifecycle.run``.
+``trace``, the producer's W3C context, when the producer traces); each job function
+below runs one try through ``lifecycle.run``. These functions and the cron ones are
+where arq's ``ctx`` dict ends: the tasks get the typed ``worker.context.WorkerContext``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from arq import cron, func
 from arq.connections import RedisSettings
+from arq.typing import WorkerCoroutine
+from arq.worker import Function
 
 from saaskit import queue, tracing
 from saaskit.db.engine import create_engine
@@ -18,6 +21,8 @@ from saaskit.logging import configure_logging, get_logger
 from saaskit.settings import Settings, get_settings
 from saaskit.storage import AsyncStorage, build_storage
 from worker import lifecycle
+from worker.context import ArqContext, WorkerContext
+from worker.lifecycle import JobResult
 from worker.metrics import serve_metrics
 from worker.tasks import account_emails, maintenance
 from worker.tasks import export_posts as export_task
@@ -26,29 +31,42 @@ from worker.tasks import process_file as process_task
 log = get_logger(__name__)
 
 
-async def process_file(ctx: dict, job_id: int, trace: dict[str, str] | None = None) -> Any:
+async def process_file(ctx: ArqContext, job_id: int, trace: dict[str, str] | None = None) -> JobResult:
     return await lifecycle.run(ctx, queue.PROCESS_FILE, job_id, process_task.handle, trace)
 
 
-async def welcome_email(ctx: dict, job_id: int, trace: dict[str, str] | None = None) -> Any:
+async def welcome_email(ctx: ArqContext, job_id: int, trace: dict[str, str] | None = None) -> JobResult:
     return await lifecycle.run(ctx, queue.WELCOME_EMAIL, job_id, account_emails.welcome, trace)
 
 
-async def verification_email(ctx: dict, job_id: int, trace: dict[str, str] | None = None) -> Any:
+async def verification_email(ctx: ArqContext, job_id: int, trace: dict[str, str] | None = None) -> JobResult:
     return await lifecycle.run(ctx, queue.VERIFICATION_EMAIL, job_id, account_emails.verification, trace)
 
 
-async def password_reset_email(ctx: dict, job_id: int, trace: dict[str, str] | None = None) -> Any:
+async def password_reset_email(ctx: ArqContext, job_id: int, trace: dict[str, str] | None = None) -> JobResult:
     return await lifecycle.run(
         ctx, queue.PASSWORD_RESET_EMAIL, job_id, account_emails.password_reset, trace
     )
 
 
-async def export_posts(ctx: dict, job_id: int, trace: dict[str, str] | None = None) -> Any:
+async def export_posts(ctx: ArqContext, job_id: int, trace: dict[str, str] | None = None) -> JobResult:
     return await lifecycle.run(ctx, queue.EXPORT_POSTS, job_id, export_task.handle, trace)
 
 
-def every(seconds: int) -> dict[str, set[int]]:
+async def sweep(ctx: ArqContext) -> dict[str, int]:
+    return await maintenance.sweep(WorkerContext.of(ctx))
+
+
+async def cleanup(ctx: ArqContext) -> dict[str, int]:
+    return await maintenance.cleanup(WorkerContext.of(ctx))
+
+
+class CronTimes(TypedDict, total=False):
+    minute: set[int]
+    second: set[int]
+
+
+def every(seconds: int) -> CronTimes:
     """arq cron fields for "every ``seconds``" (rounded to what a clock face allows)."""
     if seconds < 60:
         return {"second": set(range(0, 60, max(1, seconds)))}
@@ -67,38 +85,44 @@ def _redis_settings(settings: Settings) -> RedisSettings:
 def worker_options(settings: Settings) -> dict[str, Any]:
     """Everything arq's ``Worker`` needs, from the settings."""
 
-    async def startup(ctx: dict) -> None:
+    async def startup(ctx: ArqContext) -> None:
         # Redis is not instrumented here: arq polls it twice a second, each poll a root span.
         tracing.setup("worker", instrument=("asyncpg", "urllib3"))
-        ctx["settings"] = settings
-        ctx["engine"] = create_engine(settings, pool_size=min(settings.worker_concurrency + 2, 20))
         storage = build_storage(settings)
         if settings.storage_backend == "s3":
-            storage.ensure_bucket()
-        ctx["storage"] = AsyncStorage(storage)
+            # S3Storage's own method (TracedStorage forwards it); Storage does not declare it.
+            storage.ensure_bucket()  # pyright: ignore[reportAttributeAccessIssue]
+        WorkerContext(
+            settings=settings,
+            engine=create_engine(settings, pool_size=min(settings.worker_concurrency + 2, 20)),
+            storage=AsyncStorage(storage),
+            redis=ctx["redis"],  # arq's pool, set before on_startup
+        ).store(ctx)
         port = serve_metrics(settings.worker_metrics_host, settings.worker_metrics_port,
                              settings.redis_url, settings.queue_name, settings.redis_timeout)
         log.info("worker metrics", url=f"http://{settings.worker_metrics_host}:{port}/metrics")
 
-    async def shutdown(ctx: dict) -> None:
-        if "engine" in ctx:
-            await ctx["engine"].dispose()
+    async def shutdown(ctx: ArqContext) -> None:
+        context = WorkerContext.stored(ctx)
+        if context is not None:
+            await context.engine.dispose()
         tracing.shutdown()  # flush the spans of the last jobs
 
-    job = {"max_tries": settings.worker_max_tries, "timeout": settings.worker_job_timeout_seconds}
+    def job(coroutine: WorkerCoroutine, name: str) -> Function:
+        return func(coroutine, name=name, max_tries=settings.worker_max_tries,
+                    timeout=settings.worker_job_timeout_seconds)
+
     return {
         "functions": [
-            func(process_file, name=queue.PROCESS_FILE, **job),
-            func(welcome_email, name=queue.WELCOME_EMAIL, **job),
-            func(verification_email, name=queue.VERIFICATION_EMAIL, **job),
-            func(password_reset_email, name=queue.PASSWORD_RESET_EMAIL, **job),
-            func(export_posts, name=queue.EXPORT_POSTS, **job),
+            job(process_file, queue.PROCESS_FILE),
+            job(welcome_email, queue.WELCOME_EMAIL),
+            job(verification_email, queue.VERIFICATION_EMAIL),
+            job(password_reset_email, queue.PASSWORD_RESET_EMAIL),
+            job(export_posts, queue.EXPORT_POSTS),
         ],
         "cron_jobs": [
-            cron(maintenance.sweep, **every(settings.worker_sweep_interval_seconds),
-                 run_at_startup=True),
-            cron(maintenance.cleanup, **every(settings.worker_cleanup_interval_seconds),
-                 run_at_startup=True),
+            cron(sweep, **every(settings.worker_sweep_interval_seconds), run_at_startup=True),
+            cron(cleanup, **every(settings.worker_cleanup_interval_seconds), run_at_startup=True),
         ],
         "redis_settings": _redis_settings(settings),
         "queue_name": settings.queue_name,

@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -41,9 +41,12 @@ def compile_sql(statement: ClauseElement) -> str:
     return str(statement.compile(dialect=_DIALECT))
 
 
-def _run(engine: AsyncEngine, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+def _run(engine: AsyncEngine, work: Callable[[asyncpg.Connection[asyncpg.Record]], Awaitable[T]]) -> T:
     raw = engine.sync_engine.raw_connection()
     driver = raw.driver_connection
+    if driver is None:  # the pool's connection was closed under us
+        raw.close()
+        raise asyncpg.ConnectionDoesNotExistError("the database connection was lost")
     try:
         return await_only(work(driver))
     except _BROKEN as exc:
@@ -63,7 +66,7 @@ class Database:
         self._wait_seconds = wait_seconds
 
     @asynccontextmanager
-    async def _turn(self) -> AsyncIterator[None]:
+    async def _turn(self) -> AsyncGenerator[None]:
         try:
             async with asyncio.timeout(self._wait_seconds):
                 await self._turns.acquire()
@@ -75,13 +78,13 @@ class Database:
             self._turns.release()
 
     @asynccontextmanager
-    async def connect(self) -> AsyncIterator[AsyncConnection]:
+    async def connect(self) -> AsyncGenerator[AsyncConnection]:
         """A SQLAlchemy connection; uncommitted work is rolled back at the end."""
         async with self._turn(), self.engine.connect() as conn:
             yield conn
 
     @asynccontextmanager
-    async def begin(self) -> AsyncIterator[AsyncConnection]:
+    async def begin(self) -> AsyncGenerator[AsyncConnection]:
         """A connection in a transaction, committed when the block ends without error."""
         async with self._turn(), self.engine.begin() as conn:
             yield conn
@@ -92,7 +95,7 @@ class Database:
         waiters = self._turns._waiters  # asyncio keeps it None until somebody waits
         return self._size - self._turns._value, len(waiters) if waiters else 0, self._size
 
-    async def on_driver(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    async def on_driver(self, work: Callable[[asyncpg.Connection[asyncpg.Record]], Awaitable[T]]) -> T:
         """``work(connection)`` on one asyncpg connection of the pool: several statements
         in one checkout, each prepared once per connection. No transaction is opened, so
         each statement commits (or just reads) on its own."""

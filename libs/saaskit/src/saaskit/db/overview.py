@@ -15,12 +15,13 @@ psycopg cursor; both answer with ``body`` unchanged, so the JSON is the same byt
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select, true
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Select
 
 from saaskit.db.schema import comments, posts, users
@@ -30,13 +31,13 @@ POSTS_LIMIT = (1, 50, 10)  # (minimum, maximum, default)
 COMMENTS_LIMIT = (1, 20, 5)
 
 
-def _user() -> Select:
+def _user() -> Select[*tuple[Any, ...]]:
     return select(users.c.id, users.c.username, users.c.full_name, users.c.created_at).where(
         users.c.id == bindparam("user_id")
     )
 
 
-def _posts() -> Select:
+def _posts() -> Select[*tuple[Any, ...]]:
     newest_posts = (
         select(posts.c.id, posts.c.author_id, posts.c.title, posts.c.body,
                posts.c.comment_count, posts.c.created_at, posts.c.updated_at)
@@ -72,7 +73,7 @@ class Query:
         return tuple(values[name] for name in self.names)
 
 
-def _compile(statement: Select, dialect) -> Query:
+def _compile(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> Query:
     compiled = statement.compile(dialect=dialect)
     return Query(str(compiled), tuple(compiled.positiontup or ()))
 
@@ -85,7 +86,7 @@ PSYCOPG_USER = _compile(_user(), _PSYCOPG)
 PSYCOPG_POSTS = _compile(_posts(), _PSYCOPG)
 
 
-def body(user: Sequence[Any], rows: Iterable[Sequence[Any]]) -> dict[str, Any]:
+def body(user: Iterable[Any], rows: Iterable[Iterable[Any]]) -> dict[str, Any]:
     """The response: ``user`` is the first statement's row, ``rows`` the second's."""
     user_id, username, full_name, user_created_at = user
     out: list[dict[str, Any]] = []

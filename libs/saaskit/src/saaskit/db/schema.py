@@ -13,6 +13,8 @@ Design notes:
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -63,7 +65,7 @@ JOB_TYPES = (
 )
 
 
-def _created_at() -> Column:
+def _created_at() -> Column[datetime]:
     return Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now())
 
 

@@ -1,14 +1,18 @@
 """Alembic environment: sync psycopg engine, the application metadata as target."""
 
+from __future__ import annotations
+
 from alembic import context
 from sqlalchemy import engine_from_config, pool
+from sqlalchemy.schema import SchemaItem
 
 from saaskit.db.schema import metadata
 
 config = context.config
 
 
-def include_object(obj, name, type_, reflected, compare_to):
+def include_object(obj: SchemaItem, name: str | None, type_: str, reflected: bool,
+                   compare_to: SchemaItem | None) -> bool:
     # The database also holds Django's own tables (staff auth, sessions, admin log),
     # which Django's migrations own: autogenerate must not propose dropping them.
     if type_ == "table" and reflected and compare_to is None:

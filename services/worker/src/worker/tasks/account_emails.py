@@ -15,6 +15,8 @@ job runs gets no link it could not use.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -28,6 +30,7 @@ from saaskit.security.account_tokens import (
     verification_state,
 )
 from saaskit.settings import Settings
+from worker.context import WorkerContext
 from worker.lifecycle import JobRow, PermanentError
 from worker.tasks.mail import deliver
 
@@ -44,21 +47,33 @@ def _hours(seconds: int) -> str:
     return f"{seconds / 3600:g} hour{'' if seconds == 3600 else 's'}"
 
 
-async def _user(ctx: dict, job: JobRow):
+@dataclass(frozen=True)
+class Recipient:
+    """The account a mail goes to, as it is when the job runs."""
+
+    id: int
+    email: str
+    username: str
+    password_hash: str
+    is_active: bool
+    email_verified: bool
+
+
+async def _user(worker: WorkerContext, job: JobRow) -> Recipient:
     user_id = job.payload.get("user_id")
     if not isinstance(user_id, int):
         raise PermanentError("payload has no user_id")
-    async with ctx["engine"].connect() as conn:
+    async with worker.engine.connect() as conn:
         user = (await conn.execute(
             select(users.c.id, users.c.email, users.c.username, users.c.password_hash,
                    users.c.is_active, users.c.email_verified).where(users.c.id == user_id)
         )).one_or_none()
     if user is None:
         raise PermanentError(f"user {user_id} does not exist")
-    return user
+    return Recipient(**user._mapping)
 
 
-def _verification_paragraph(settings: Settings, user) -> str:
+def _verification_paragraph(settings: Settings, user: Recipient) -> str:
     token = AccountTokens.from_settings(settings).make(
         VERIFICATION, user.id, verification_state(user.email, user.email_verified)
     )
@@ -69,27 +84,27 @@ def _verification_paragraph(settings: Settings, user) -> str:
     )
 
 
-async def welcome(ctx: dict, job: JobRow) -> dict:
-    settings: Settings = ctx["settings"]
-    user = await _user(ctx, job)
+async def welcome(worker: WorkerContext, job: JobRow) -> dict[str, Any]:
+    settings = worker.settings
+    user = await _user(worker, job)
     body = f"Hello {user.username},\n\nyour account is ready. Welcome aboard.\n"
     if not user.email_verified:
         body += "\n" + _verification_paragraph(settings, user)
-    return await deliver(ctx, job, user.email, WELCOME_SUBJECT, body)
+    return await deliver(worker, job, user.email, WELCOME_SUBJECT, body)
 
 
-async def verification(ctx: dict, job: JobRow) -> dict:
-    settings: Settings = ctx["settings"]
-    user = await _user(ctx, job)
+async def verification(worker: WorkerContext, job: JobRow) -> dict[str, Any]:
+    settings = worker.settings
+    user = await _user(worker, job)
     if user.email_verified:
         return {"skipped": "already verified"}
     body = f"Hello {user.username},\n\n" + _verification_paragraph(settings, user)
-    return await deliver(ctx, job, user.email, VERIFICATION_SUBJECT, body)
+    return await deliver(worker, job, user.email, VERIFICATION_SUBJECT, body)
 
 
-async def password_reset(ctx: dict, job: JobRow) -> dict:
-    settings: Settings = ctx["settings"]
-    user = await _user(ctx, job)
+async def password_reset(worker: WorkerContext, job: JobRow) -> dict[str, Any]:
+    settings = worker.settings
+    user = await _user(worker, job)
     if not user.is_active:
         return {"skipped": "inactive account"}
     token = AccountTokens.from_settings(settings).make(
@@ -103,4 +118,4 @@ async def password_reset(ctx: dict, job: JobRow) -> dict:
         f"The link is valid for {_hours(settings.password_reset_ttl_seconds)} and works once. "
         f"If you did not ask for it, ignore this email: your password stays as it is.\n"
     )
-    return await deliver(ctx, job, user.email, RESET_SUBJECT, body)
+    return await deliver(worker, job, user.email, RESET_SUBJECT, body)

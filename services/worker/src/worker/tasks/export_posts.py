@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from typing import Any
 
 import orjson
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from saaskit.db.schema import comments, files, posts
 from saaskit.storage import new_key
 from saaskit.timeutil import rfc3339, utcnow
+from worker.context import WorkerContext
 from worker.lifecycle import JobRow
 
 NAMESPACE = uuid.UUID("6f1c1d3e-52b4-4d0e-9d53-5b3a4f8f0e21")
@@ -24,7 +27,7 @@ def export_file_id(job_id: int) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"export_posts:{job_id}")
 
 
-async def _document(conn, owner_id: int) -> bytes:
+async def _document(conn: AsyncConnection, owner_id: int) -> bytes:
     post_rows = (await conn.execute(
         select(posts.c.id, posts.c.title, posts.c.body, posts.c.created_at, posts.c.updated_at)
         .where(posts.c.author_id == owner_id)
@@ -37,7 +40,7 @@ async def _document(conn, owner_id: int) -> bytes:
         .where(posts.c.author_id == owner_id)
         .order_by(comments.c.created_at.desc(), comments.c.id.desc())
     )).all()
-    by_post: dict[int, list[dict]] = {}
+    by_post: dict[int, list[dict[str, Any]]] = {}
     for c in comment_rows:
         by_post.setdefault(c.post_id, []).append({
             "id": c.id, "author_id": c.author_id, "body": c.body,
@@ -53,16 +56,16 @@ async def _document(conn, owner_id: int) -> bytes:
     })
 
 
-async def handle(ctx: dict, job: JobRow) -> dict:
+async def handle(worker: WorkerContext, job: JobRow) -> dict[str, str]:
     file_id = export_file_id(job.id)
-    engine = ctx["engine"]
+    engine = worker.engine
     async with engine.connect() as conn:
         done = (await conn.execute(select(files.c.id).where(files.c.id == file_id))).first()
         if done is not None:
             return {"file_id": str(file_id)}
         data = await _document(conn, job.owner_id)
     key = new_key("exports", file_id, ".json")
-    await ctx["storage"].write_bytes(key, data)
+    await worker.storage.write_bytes(key, data)
     digest = hashlib.sha256(data).hexdigest()
     async with engine.begin() as conn:
         await conn.execute(

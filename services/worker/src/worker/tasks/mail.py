@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from saaskit.db.schema import email_outbox
 from saaskit.settings import Settings
 from saaskit.timeutil import utcnow
+from worker.context import WorkerContext
 from worker.lifecycle import JobRow, PermanentError, TransientError
 
 
@@ -39,10 +40,10 @@ async def _send(settings: Settings, to: str, subject: str, body: str) -> None:
         raise TransientError(f"the mail server answered {exc.code}") from exc
 
 
-async def deliver(ctx: dict, job: JobRow, to: str, subject: str, body: str) -> dict:
+async def deliver(worker: WorkerContext, job: JobRow, to: str, subject: str, body: str) -> dict[str, int]:
     """Record the job's mail (first try only) and send it if it is not sent yet."""
-    settings: Settings = ctx["settings"]
-    async with ctx["engine"].begin() as conn:
+    settings = worker.settings
+    async with worker.engine.begin() as conn:
         await conn.execute(
             insert(email_outbox)
             .values(job_id=job.id, to_address=to, subject=subject, body=body)
@@ -55,7 +56,7 @@ async def deliver(ctx: dict, job: JobRow, to: str, subject: str, body: str) -> d
         )).one()
     if settings.email_backend == "smtp" and mail.sent_at is None:
         await _send(settings, mail.to_address, mail.subject, mail.body)
-        async with ctx["engine"].begin() as conn:
+        async with worker.engine.begin() as conn:
             await conn.execute(
                 update(email_outbox).where(email_outbox.c.id == mail.id).values(sent_at=utcnow())
             )

@@ -17,8 +17,8 @@ from sqlalchemy import delete, func, or_, select, update
 from saaskit import queue
 from saaskit.db.schema import files, jobs, refresh_tokens
 from saaskit.logging import get_logger
-from saaskit.settings import Settings
 from saaskit.timeutil import utcnow
+from worker.context import WorkerContext
 
 log = get_logger(__name__)
 
@@ -26,9 +26,8 @@ BATCH = 500
 REVOKED_RETENTION = timedelta(days=1)
 
 
-async def sweep(ctx: dict) -> dict:
-    settings: Settings = ctx["settings"]
-    engine = ctx["engine"]
+async def sweep(worker: WorkerContext) -> dict[str, int]:
+    settings, engine = worker.settings, worker.engine
     now = utcnow()
     requeue_before = now - timedelta(seconds=settings.worker_requeue_after_seconds)
     stuck_before = now - timedelta(seconds=settings.worker_job_timeout_seconds + 60)
@@ -47,10 +46,10 @@ async def sweep(ctx: dict) -> dict:
         )).scalars().all()
     requeued = 0
     for job in stale:
-        requeued += await queue.enqueue(ctx["redis"], job.type, job.id)
+        requeued += await queue.enqueue(worker.redis, job.type, job.id)
     abandoned = [
         job_id for job_id in stuck
-        if not await ctx["redis"].exists(queue.JOB_KEY_PREFIX + queue.arq_job_id(job_id))
+        if not await worker.redis.exists(queue.JOB_KEY_PREFIX + queue.arq_job_id(job_id))
     ]
     if abandoned:
         async with engine.begin() as conn:
@@ -64,9 +63,8 @@ async def sweep(ctx: dict) -> dict:
     return {"requeued": requeued, "abandoned": len(abandoned)}
 
 
-async def cleanup(ctx: dict) -> dict:
-    settings: Settings = ctx["settings"]
-    engine = ctx["engine"]
+async def cleanup(worker: WorkerContext) -> dict[str, int]:
+    settings, engine = worker.settings, worker.engine
     now = utcnow()
     pending_before = now - timedelta(seconds=settings.pending_upload_ttl_seconds)
     async with engine.begin() as conn:
@@ -86,7 +84,7 @@ async def cleanup(ctx: dict) -> dict:
         for row in stale:
             for key in (row.storage_key, row.thumbnail_key):
                 if key:
-                    await ctx["storage"].delete(key)
+                    await worker.storage.delete(key)
         if stale:
             await conn.execute(delete(files).where(files.c.id.in_([r.id for r in stale])))
     if tokens or stale:

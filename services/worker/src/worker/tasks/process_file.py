@@ -12,17 +12,17 @@ from sqlalchemy import func, select, update
 
 from saaskit.db.schema import files
 from saaskit.storage import new_key
+from worker.context import WorkerContext
 from worker.inspection import inspect
 from worker.lifecycle import JobRow, PermanentError
 
 
-async def handle(ctx: dict, job: JobRow) -> dict:
+async def handle(worker: WorkerContext, job: JobRow) -> dict[str, str]:
     try:
         file_id = uuid.UUID(str(job.payload.get("file_id")))
     except ValueError:
         raise PermanentError("payload has no valid file_id") from None
-    engine = ctx["engine"]
-    storage = ctx["storage"]
+    engine, storage, settings = worker.engine, worker.storage, worker.settings
     async with engine.connect() as conn:
         row = (await conn.execute(
             select(files.c.storage_key, files.c.size, files.c.upload_sha256,
@@ -34,8 +34,8 @@ async def handle(ctx: dict, job: JobRow) -> dict:
         return {"file_id": str(file_id), "status": row.status}
     verdict = await to_thread.run_sync(lambda: inspect(
         storage.sync, row.storage_key, size=row.size, upload_sha256=row.upload_sha256,
-        content_type=row.content_type, thumbnail_px=ctx["settings"].thumbnail_size_px,
-        max_pixels=ctx["settings"].max_image_pixels,
+        content_type=row.content_type, thumbnail_px=settings.thumbnail_size_px,
+        max_pixels=settings.max_image_pixels,
     ))
     if verdict.rejection is not None:
         values = {"status": "rejected", "rejection_reason": verdict.rejection}
