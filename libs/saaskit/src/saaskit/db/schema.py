@@ -35,6 +35,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from saaskit.db.constraints import USERS_EMAIL_UNIQUE, USERS_USERNAME_UNIQUE
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -86,8 +88,8 @@ users = Table(
     Column("email_verified", Boolean, nullable=False, server_default=text("false")),
     _created_at(),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Index("uq_users_email_lower", func.lower(text("email")), unique=True),
-    Index("uq_users_username_lower", func.lower(text("username")), unique=True),
+    Index(USERS_EMAIL_UNIQUE, func.lower(text("email")), unique=True),
+    Index(USERS_USERNAME_UNIQUE, func.lower(text("username")), unique=True),
 )
 
 refresh_tokens = Table(
