@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import redis
 
+from saaskit.downloads import download_headers
+from saaskit.pagination import CURSOR_MAX_LENGTH, INVALID_CURSOR, Cursor
 from tests.contract.shapes import (
     FILE,
     JOB,
@@ -82,6 +87,44 @@ def test_list_files_parameters(stack):
     assert_invalid(
         stack.get("/files", params={"cursor": "zzz"}, headers=owner.headers), ["query", "cursor"]
     )
+
+
+def test_download_headers_are_the_same_on_both_stacks(stack):
+    """Every header of a streamed download is saaskit.downloads' on both stacks; the
+    type is the stored one exactly (FastAPI used to add "; charset=utf-8" to text)."""
+    owner = new_account(stack.auth)
+    created = upload(stack, owner, b"hello, world\n", "R\u00e9sum\u00e9 \u00e9t\u00e9.txt").json()
+    download = stack.get(f"/files/{created['id']}/download", headers=owner.headers)
+    assert download.status_code == 200 and download.content == b"hello, world\n"
+    expected = download_headers(filename=created["filename"], content_type="text/plain", size=13)
+    assert {name: download.headers.get(name) for name in expected} == expected
+    assert "filename*=UTF-8''R%C3%A9sum%C3%A9%20%C3%A9t%C3%A9.txt" in expected["Content-Disposition"]
+
+
+def test_cursor_bounds_are_the_same_on_both_stacks(stack):
+    """A cursor no page could give is one 422, with the same words, on both stacks."""
+    owner = new_account(stack.auth)
+    moment = datetime(2026, 12, 2, tzinfo=UTC)
+    refused = (
+        "A" * (CURSOR_MAX_LENGTH + 1),  # too long
+        Cursor(moment, 42).encode(),  # an integer id where files have UUIDs
+    )
+    for cursor in refused:
+        body = assert_invalid(
+            stack.get("/files", params={"cursor": cursor}, headers=owner.headers),
+            ["query", "cursor"],
+        )
+        assert body["errors"][0]["msg"] == INVALID_CURSOR, (cursor, body)
+    for cursor in (Cursor(moment, 0).encode(), Cursor(moment, 2**63).encode()):  # not BIGINT
+        body = assert_invalid(
+            stack.get("/posts", params={"cursor": cursor}, headers=owner.headers),
+            ["query", "cursor"],
+        )
+        assert body["errors"][0]["msg"] == INVALID_CURSOR, (cursor, body)
+    valid = Cursor(moment, uuid.uuid4()).encode()
+    assert stack.get("/files", params={"cursor": valid}, headers=owner.headers).json() == {
+        "items": [], "next_cursor": None,
+    }
 
 
 def test_export_job_is_queued_and_readable_by_its_owner_only(stack, redis_server):

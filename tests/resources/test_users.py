@@ -110,7 +110,7 @@ def test_overview_runs_the_same_statements_whatever_the_limits(resources, as_ali
         assert as_alice.get("/healthz").status_code == 200
         return response
 
-    engine = resources.app.state.engine.sync_engine
+    engine = resources.app.state.service.engine.sync_engine
     listeners = (("before_cursor_execute", through_sqlalchemy), ("checkout", checkout),
                  ("checkin", checkin))
     for name, fn in listeners:

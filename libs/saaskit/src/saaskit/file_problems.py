@@ -1,8 +1,9 @@
-"""The files API's errors, worded once for both implementations."""
+"""The files API's errors, worded once for both implementations (a given failure is the
+same status and body on FastAPI and on Django)."""
 
 from __future__ import annotations
 
-from saaskit.problems import ProblemError, not_found, validation_error
+from saaskit.problems import ProblemError, not_found, unavailable, validation_error
 
 
 def file_not_found() -> ProblemError:
@@ -30,3 +31,8 @@ def missing_file_part() -> ProblemError:
 
 def malformed_body() -> ProblemError:
     return ProblemError(400, "the multipart body is malformed or incomplete", title="Bad Request")
+
+
+def storage_unavailable() -> ProblemError:
+    """The object store did not answer (``saaskit.storage.StorageUnavailable``): 503."""
+    return unavailable("the storage")

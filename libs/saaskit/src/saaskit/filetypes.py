@@ -18,7 +18,7 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-import filetype
+import filetype  # pyright: ignore[reportMissingTypeStubs] - the package ships no types
 
 from saaskit.db.schema import FILENAME_MAX
 
@@ -41,7 +41,7 @@ def detect_content_type(head: bytes, complete: bool) -> str:
     """The MIME type of a file whose first bytes are ``head`` (``complete`` when ``head``
     is the whole file). Never trusts a declared type; unknown binary data is
     ``application/octet-stream``. An empty file is ``text/plain``."""
-    kind = filetype.guess(head)
+    kind = filetype.guess(head)  # pyright: ignore[reportUnknownMemberType] - untyped parameter
     if kind is not None:
         return kind.mime
     body = head
@@ -78,7 +78,7 @@ def sanitize_filename(name: str | None, default: str = "file") -> str:
         return default
     name = unicodedata.normalize("NFC", name)
     # Both separators: a Windows path arrives with backslashes.
-    name = re.split(r"[/\\]", name)[-1]
+    name = name.replace("\\", "/").rpartition("/")[2]
     name = "".join(" " if ch.isspace() else ch for ch in name
                    if ch.isspace() or not unicodedata.category(ch).startswith("C"))
     name = re.sub(r" {2,}", " ", name).strip(" .")

@@ -1,12 +1,10 @@
-"""OpenAPI documentation of the problem+json answers every route may give."""
+"""The problem+json answers the resources routes document: the kit's, written once for
+every FastAPI service (``saaskit.web.problem_docs``), under the routers' names."""
 
-PROBLEM = {"content": {"application/problem+json": {}}}
+from __future__ import annotations
 
-PROBLEM_RESPONSES = {
-    401: {"description": "missing or invalid access token", **PROBLEM},
-    422: {"description": "invalid input", **PROBLEM},
-    503: {"description": "a dependency is unavailable; retry after `Retry-After`", **PROBLEM},
-}
-# Only routes with an id in the path can answer 404.
-NOT_FOUND = {404: {"description": "not found (or somebody else's)", **PROBLEM}}
-PROBLEM_RESPONSES_WITH_ID = {**PROBLEM_RESPONSES, **NOT_FOUND}
+from saaskit.web.problem_docs import COMMON as PROBLEM_RESPONSES
+from saaskit.web.problem_docs import COMMON_WITH_ID as PROBLEM_RESPONSES_WITH_ID
+from saaskit.web.problem_docs import NOT_FOUND
+
+__all__ = ["NOT_FOUND", "PROBLEM_RESPONSES", "PROBLEM_RESPONSES_WITH_ID"]

@@ -8,13 +8,26 @@ write, leaving nothing stored.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator
+from typing import TypeVar, TypeVarTuple, Unpack
 
 from anyio import CapacityLimiter, from_thread, to_thread
 
 from saaskit.storage.base import Storage
 
-_END = object()
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
+
+
+class _End:
+    """The end of a stream of chunks (``None`` could be mistaken for a value)."""
+
+
+_END = _End()
+
+
+def _next_chunk(chunks: Iterator[bytes]) -> bytes | _End:
+    return next(chunks, _END)
 
 
 class AsyncStorage:
@@ -23,20 +36,20 @@ class AsyncStorage:
         # Own limiter: long uploads must not starve anyio's default pool (40 threads).
         self._limiter = CapacityLimiter(max_threads)
 
-    async def _run(self, func, *args):
+    async def _run(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
         return await to_thread.run_sync(func, *args, limiter=self._limiter)
 
     async def write(self, key: str, source: AsyncIterable[bytes]) -> int:
         iterator = aiter(source)
 
-        async def next_chunk():
+        async def next_chunk() -> bytes | _End:
             try:
                 return await anext(iterator)
             except StopAsyncIteration:
                 return _END
 
         def pull() -> Iterator[bytes]:
-            while (chunk := from_thread.run(next_chunk)) is not _END:
+            while not isinstance(chunk := from_thread.run(next_chunk), _End):
                 yield chunk
 
         return await self._run(self.sync.write, key, pull())
@@ -51,7 +64,7 @@ class AsyncStorage:
 
     async def _iterate(self, chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
         try:
-            while (chunk := await self._run(next, chunks, _END)) is not _END:
+            while not isinstance(chunk := await self._run(_next_chunk, chunks), _End):
                 yield chunk
         finally:
             close = getattr(chunks, "close", None)

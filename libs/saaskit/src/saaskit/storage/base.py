@@ -79,6 +79,10 @@ class Storage(ABC):
     def check(self) -> None:
         """Raise unless the backend is usable (readiness)."""
 
+    def prepare(self) -> None:  # noqa: B027 - an optional hook: most backends need nothing
+        """Make the backend usable at start-up (S3: create the bucket when missing).
+        Nothing to do for a local directory, which ``write`` creates as needed."""
+
     def write_file(self, key: str, fileobj: BinaryIO) -> int:
         return self.write(key, file_chunks(fileobj))
 

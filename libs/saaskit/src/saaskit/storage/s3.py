@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
+from typing import BinaryIO, cast
 
 import urllib3
 from minio import Minio
 from minio.error import MinioException, S3Error
+from urllib3 import BaseHTTPResponse
 
 from saaskit.filetypes import content_disposition
 from saaskit.storage.base import CHUNK_SIZE, ObjectNotFound, Storage, StorageUnavailable, check_key
@@ -45,7 +47,7 @@ class _IterReader:
         return out
 
 
-def _stream(response) -> Iterator[bytes]:
+def _stream(response: BaseHTTPResponse) -> Iterator[bytes]:
     try:
         yield from response.stream(CHUNK_SIZE)
     finally:
@@ -81,11 +83,15 @@ class S3Storage(Storage):
         except _UNAVAILABLE as exc:
             raise StorageUnavailable(f"S3 endpoint unreachable: {type(exc).__name__}") from exc
 
+    def prepare(self) -> None:
+        self.ensure_bucket()
+
     def write(self, key: str, chunks: Iterable[bytes]) -> int:
         reader = _IterReader(chunks)
         try:
             self.client.put_object(
-                self.bucket, check_key(key), reader, length=-1, part_size=PART_SIZE,
+                # minio only ever calls read(n) on it
+                self.bucket, check_key(key), cast(BinaryIO, reader), length=-1, part_size=PART_SIZE,
                 num_parallel_uploads=1,
             )
         except _UNAVAILABLE as exc:

@@ -28,6 +28,10 @@ class TracedStorage(Storage):
             attributes["storage.key"] = key
         return tracing.span(f"storage {operation}", "CLIENT", **attributes)
 
+    def prepare(self) -> None:
+        with self._span("prepare"):
+            self.inner.prepare()
+
     def write(self, key: str, chunks: Iterable[bytes]) -> int:
         with self._span("write", key):
             return self.inner.write(key, chunks)

@@ -19,6 +19,7 @@ from saaskit.problems import unauthorized
 from saaskit.security.jwks_client import JWKSCache
 from saaskit.security.tokens import AccessClaims, AccessTokenVerifier, InvalidToken
 from saaskit.web.deps import ConnDep
+from saaskit.web.state import service_state
 
 
 class Authenticator:
@@ -47,7 +48,7 @@ class BearerUserId(HTTPBearer):
         if scheme.lower() != "bearer" or not token:
             raise unauthorized()
         try:
-            claims = await request.app.state.authenticator.authenticate(token)
+            claims = await service_state(request).authenticator.authenticate(token)
         except InvalidToken:
             raise unauthorized() from None
         return claims.user_id

@@ -1,13 +1,14 @@
 """Every error leaves a FastAPI service as problem+json, never as a stack trace.
 
-Unreachable dependencies (PostgreSQL, Redis) become a quick 503 with ``Retry-After``.
+Unreachable dependencies (PostgreSQL, Redis, the object storage) become a quick 503
+with ``Retry-After`` naming the dependency, worded as the Django twin words them.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, cast
 
 import asyncpg
 import redis.exceptions
@@ -17,9 +18,12 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 
+from saaskit.file_problems import storage_unavailable
 from saaskit.logging import get_logger
 from saaskit.problems import PROBLEM_JSON, ProblemError, problem, unavailable
+from saaskit.storage.base import StorageUnavailable
 
 log = get_logger(__name__)
 
@@ -39,7 +43,7 @@ def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None
     return Response(_dumps(body), status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
 
 
-def _loc(loc: tuple) -> list[str | int]:
+def _loc(loc: Sequence[object]) -> list[str | int]:
     return [part if isinstance(part, int) else str(part) for part in loc]
 
 
@@ -73,7 +77,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return problem_response(problem(500, "an unexpected error occurred"))
 
 
-def _routes(routes) -> Iterator[Any]:
+def _routes(routes: Iterable[BaseRoute]) -> Iterator[Any]:
     """Every route with its full path: FastAPI (0.165+) keeps an included router as one
     entry whose ``effective_route_contexts()`` are its routes under their prefixes."""
     for route in routes:
@@ -109,10 +113,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        detail = exc.detail if isinstance(exc.detail, str) else "request failed"
-        headers = getattr(exc, "headers", None)
+        raw = cast(object, exc.detail)  # FastAPI's subclass takes any JSON-able detail
+        detail = raw if isinstance(raw, str) else "request failed"
+        headers: dict[str, str] = dict(exc.headers or {})
         if exc.status_code == 405:
-            headers = {**(headers or {}), "Allow": allowed_methods(request)}
+            headers["Allow"] = allowed_methods(request)
         return problem_response(problem(exc.status_code, detail), headers)
 
     async def _dependency_error(request: Request, exc: Exception) -> Response:
@@ -125,6 +130,13 @@ def install_error_handlers(app: FastAPI) -> None:
             err = unavailable("the queue")
             return problem_response(err.body(), err.headers)
         return await _unexpected(request, exc)
+
+    async def _storage_down(request: Request, exc: Exception) -> Response:
+        log.warning("storage unavailable", path=request.url.path, error=str(exc))
+        err = storage_unavailable()
+        return problem_response(err.body(), err.headers)
+
+    app.add_exception_handler(StorageUnavailable, _storage_down)
 
     # Registered per class, so Starlette's ExceptionMiddleware answers them like any
     # handled error. A handler for bare ``Exception`` runs in ServerErrorMiddleware,

@@ -8,6 +8,9 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from saaskit.web.state import service_state
 
 Check = Callable[[Request], Awaitable[None]]
 
@@ -45,11 +48,14 @@ def health_router(checks: dict[str, Check], timeout: float = 2.0) -> APIRouter:
 
 
 async def check_database(request: Request) -> None:
-    from sqlalchemy import text
-
-    async with request.app.state.engine.connect() as conn:
+    async with service_state(request).engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
 
 
 async def check_redis(request: Request) -> None:
-    await request.app.state.queue.ping()
+    # redis-py types ping's keyword arguments as unknown; it takes none here.
+    await service_state(request).queue.ping()  # pyright: ignore[reportUnknownMemberType]
+
+
+async def check_storage(request: Request) -> None:
+    await service_state(request).storage.check()

@@ -16,6 +16,7 @@ from rest_framework import exceptions
 from rest_framework.views import set_rollback
 
 from saaskit.bad_input import too_large, too_many_parts
+from saaskit.file_problems import storage_unavailable
 from saaskit.logging import get_logger
 from saaskit.problems import PROBLEM_JSON, ProblemError, problem, unauthorized, unavailable
 from saaskit.storage import StorageUnavailable
@@ -95,7 +96,7 @@ def _as_problem(exc: Exception) -> ProblemError | None:
             return unavailable("the database")
         case StorageUnavailable():
             log.warning("storage unavailable", error=str(exc))
-            return unavailable("the storage")
+            return storage_unavailable()
         case redis.exceptions.ConnectionError() | redis.exceptions.TimeoutError():
             log.warning("redis unavailable", error=type(exc).__name__)
             return unavailable("the queue")

@@ -12,10 +12,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from admin_service.api.exceptions import RequestInvalid
-from saaskit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, InvalidCursor
+from saaskit.pagination import (
+    BIGINT_MAX,
+    DEFAULT_LIMIT,
+    INVALID_CURSOR,
+    MAX_LIMIT,
+    Cursor,
+    InvalidCursor,
+)
 from saaskit.timeutil import rfc3339
-
-BIGINT_MAX = 2**63 - 1  # ids are BIGINT
 
 
 class StrictSerializer(serializers.Serializer):
@@ -53,9 +58,8 @@ class TimestampField(serializers.DateTimeField):
 
 @extend_schema_field(OpenApiTypes.STR)
 class CursorField(serializers.Field):
-    """The opaque ``next_cursor`` of a previous page (``saaskit.pagination.Cursor``)."""
-
-    MAX_LENGTH = 100
+    """The opaque ``next_cursor`` of a previous page: length, encoding and id bounds are
+    ``saaskit.pagination.Cursor.decode``'s, as on the FastAPI side."""
 
     def __init__(self, id_type: type = int, **kwargs: Any) -> None:
         self.id_type = id_type
@@ -63,15 +67,12 @@ class CursorField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> Cursor:
-        if not isinstance(data, str) or len(data) > self.MAX_LENGTH:
-            raise serializers.ValidationError("cursor is not valid")
+        if not isinstance(data, str):
+            raise serializers.ValidationError(INVALID_CURSOR)
         try:
-            cursor = Cursor.decode(data, id_type=self.id_type)
-        except InvalidCursor:
-            raise serializers.ValidationError("cursor is not valid") from None
-        if self.id_type is int and not 0 < cursor.id <= BIGINT_MAX:
-            raise serializers.ValidationError("cursor is not valid")
-        return cursor
+            return Cursor.decode(data, id_type=self.id_type)
+        except InvalidCursor as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
     def to_representation(self, value: Cursor) -> str:
         return value.encode()

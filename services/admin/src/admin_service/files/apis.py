@@ -16,10 +16,11 @@ from admin_service.api.serializers import FilePageQuery, TimestampField, parse_q
 from admin_service.api.writers import lock_active_user
 from admin_service.files import selectors, services
 from admin_service.files.downloads import download_response
-from admin_service.files.exceptions import file_not_found, missing_file_part, not_multipart
-from admin_service.files.upload import FIELD, CheckedUploadHandler, check_declared_length
+from admin_service.files.upload import CheckedUploadHandler
+from saaskit.file_problems import file_not_found, missing_file_part, not_multipart
 from saaskit.metrics import UploadMetrics
 from saaskit.storage import ObjectNotFound
+from saaskit.uploads import FIELD, check_declared_length
 
 UPLOADS = UploadMetrics("admin", "django")
 
@@ -53,7 +54,7 @@ class FileListCreateApi(APIView):
         items, cursor = selectors.list_files(
             request.user.id, limit=query["limit"], cursor=query.get("cursor")
         )
-        return Response(page_body(FileOutput(items, many=True).data, cursor))
+        return Response(page_body(FileOutput.many_init(items).data, cursor))
 
     @extend_schema(
         request={"multipart/form-data": UploadSerializer},

@@ -1,13 +1,14 @@
 """The bytes of a file as uploaded: a 307 to a presigned URL (S3), or streamed
-(local storage) as an attachment that a browser will not sniff or render."""
+(local storage) as an attachment that a browser will not sniff or render, with the
+headers the FastAPI files service sends (``saaskit.downloads``)."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 
 from admin_service import runtime
 from admin_service.files.models import File
-from saaskit.filetypes import content_disposition
+from saaskit.downloads import download_headers, redirect_headers
 
 
 def download_response(file: File) -> HttpResponse | StreamingHttpResponse:
@@ -17,13 +18,10 @@ def download_response(file: File) -> HttpResponse | StreamingHttpResponse:
         file.storage_key, filename=file.filename, content_type=file.content_type
     )
     if url is not None:
-        response = HttpResponseRedirect(url, status=307)
-        response["Cache-Control"] = "no-store"
-        return response
-    response = StreamingHttpResponse(storage.open(file.storage_key), content_type=file.content_type)
-    response["Content-Length"] = str(file.size)
-    response["Content-Disposition"] = content_disposition(file.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+        return HttpResponse(status=307, headers=redirect_headers(url))
+    return StreamingHttpResponse(
+        storage.open(file.storage_key),
+        headers=download_headers(
+            filename=file.filename, content_type=file.content_type, size=file.size
+        ),
+    )

@@ -12,6 +12,7 @@ from saaskit.db import schema
 class File(models.Model):
     id = models.UUIDField(primary_key=True)
     owner = models.ForeignKey(User, models.DO_NOTHING, related_name="files")
+    owner_id: int  # the column behind ``owner``, for the type checker
     filename = models.CharField(max_length=schema.FILENAME_MAX)
     content_type = models.CharField(max_length=127)
     size = models.BigIntegerField()

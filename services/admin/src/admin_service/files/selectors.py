@@ -3,8 +3,8 @@ from __future__ import annotations
 import uuid
 
 from admin_service.api.pagination import keyset_page
-from admin_service.files.exceptions import file_not_found
 from admin_service.files.models import File
+from saaskit.file_problems import file_not_found
 from saaskit.pagination import Cursor
 
 

@@ -22,6 +22,7 @@ def store_upload(owner_id: int, upload, handler: CheckedUploadHandler) -> File:
     file_id = uuid.uuid4()
     key = new_key("uploads", file_id)
     storage = runtime.storage()
+    checked = handler.result
     with upload.open("rb") as source:
         storage.write(key, file_chunks(source))
     try:
@@ -31,10 +32,10 @@ def store_upload(owner_id: int, upload, handler: CheckedUploadHandler) -> File:
                 id=file_id,
                 owner_id=owner_id,
                 filename=handler.display_name,
-                content_type=handler.detected_type,
-                size=handler.size,
+                content_type=checked.content_type,
+                size=checked.size,
                 storage_key=key,
-                upload_sha256=handler.sha.hexdigest(),
+                upload_sha256=checked.sha256,
             )
             job = jobs.create_job(owner_id, queue.PROCESS_FILE, {"file_id": str(file_id)})
             jobs.enqueue_after_commit(job)

@@ -1,82 +1,56 @@
 """The ``file`` part of a multipart upload, checked while Django's multipart parser
-streams it: a custom upload handler counts the bytes (413 the moment the limit is
-crossed), hashes them, and decides the type from the first bytes (415 before the rest
-is read). The part is spooled to a temporary file on disk, never held in memory."""
+streams it: this upload handler feeds each chunk to the kit's ``UploadCheck`` (the
+checks the FastAPI files service feeds from python-multipart): 413 the moment the size
+limit is crossed, 415 before more than the sniff window is read, the SHA-256 of every
+byte. Only the bytes the check has cleared are spooled, to a temporary file on disk,
+never held in memory; other parts are dropped unread."""
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Collection
+from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.http import HttpRequest
 
-from admin_service.files.exceptions import too_large, unsupported_type
-from saaskit.filetypes import SNIFF_BYTES, detect_content_type, sanitize_filename
-
-FIELD = "file"
-# Room for the boundaries and part headers around the file.
-ENVELOPE_BYTES = 64 * 1024
-
-
-def check_declared_length(content_length: str | None, max_bytes: int) -> None:
-    """Refuse before reading a byte when the client says the body is too big."""
-    declared = int(content_length) if content_length and content_length.isdigit() else 0
-    if declared > max_bytes + ENVELOPE_BYTES:
-        raise too_large(max_bytes)
+from saaskit.filetypes import sanitize_filename
+from saaskit.uploads import FIELD, CheckedUpload, UploadCheck
 
 
 class CheckedUploadHandler(TemporaryFileUploadHandler):
-    def __init__(self, request, max_bytes: int, allowed: tuple[str, ...]) -> None:
+    def __init__(self, request: HttpRequest, max_bytes: int, allowed: Collection[str]) -> None:
         super().__init__(request)
-        self.max_bytes = max_bytes
-        self.allowed = allowed
-        self.size = 0
-        self.sha = hashlib.sha256()
-        self.head = bytearray()
-        self.detected_type: str | None = None
+        self.check = UploadCheck(max_bytes, allowed)
         self.display_name = "file"
         self._taking = False
         self._taken = False
 
-    def new_file(
-        self,
-        field_name,
-        file_name,
-        content_type,
-        content_length,
-        charset=None,
-        content_type_extra=None,
-    ):
+    @property
+    def result(self) -> CheckedUpload:
+        """Size, type and checksum of the file, once Django has parsed the body."""
+        return self.check.result
+
+    def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
         self._taking = field_name == FIELD and not self._taken
         if self._taking:
             self._taken = True
             self.display_name = sanitize_filename(file_name)
-            super().new_file(
-                field_name, file_name, content_type, content_length, charset, content_type_extra
-            )
+            super().new_file(field_name, file_name, *args, **kwargs)
 
-    def receive_data_chunk(self, raw_data: bytes, start: int):
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         if not self._taking:
             return None  # other parts are dropped, unread by anything
-        self.size += len(raw_data)
-        if self.size > self.max_bytes:
-            raise too_large(self.max_bytes)
-        self.sha.update(raw_data)
-        if self.detected_type is None:
-            self.head += raw_data[: SNIFF_BYTES - len(self.head)]
-            if len(self.head) >= SNIFF_BYTES:
-                self._decide(complete=False)
-        return super().receive_data_chunk(raw_data, start)
+        cleared = self.check.feed(raw_data)
+        if cleared:
+            super().receive_data_chunk(cleared, start)
+        return None
 
-    def file_complete(self, file_size: int):
+    def file_complete(self, file_size: int) -> UploadedFile | None:
         if not self._taking:
             return None
         self._taking = False
-        if self.detected_type is None:
-            self._decide(complete=True)
+        rest = self.check.finish()
+        if rest:
+            super().receive_data_chunk(rest, 0)
         return super().file_complete(file_size)
-
-    def _decide(self, complete: bool) -> None:
-        detected = detect_content_type(bytes(self.head), complete)
-        if detected not in self.allowed:
-            raise unsupported_type(detected)
-        self.detected_type = detected

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response, status
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import StreamingResponse
 
 from files_service.files import service
-from files_service.files.dependencies import StorageDep
-from files_service.files.exceptions import file_not_found
 from files_service.files.schemas import File, FilePage
-from files_service.files.upload import UploadStream, boundary_of, check_declared_length
+from files_service.files.upload import UploadStream, boundary_of
 from saaskit.db.schema import files
-from saaskit.filetypes import content_disposition
+from saaskit.downloads import download_headers, redirect_headers
+from saaskit.file_problems import file_not_found
 from saaskit.metrics import UploadMetrics
-from saaskit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Cursor, InvalidCursor, next_cursor
-from saaskit.problems import validation_error
 from saaskit.storage import ObjectNotFound
+from saaskit.uploads import check_declared_length
 from saaskit.web.auth import CurrentUserId
-from saaskit.web.deps import ConnDep, DatabaseDep, QueueDep, SettingsDep
+from saaskit.web.deps import ConnDep, DatabaseDep, QueueDep, SettingsDep, StorageDep
+from saaskit.web.params import UuidPaging
+from saaskit.web.problem_docs import COMMON, problem
 
-PROBLEM = {"content": {"application/problem+json": {}}}
-NOT_FOUND = {404: {"description": "no such file of the caller's", **PROBLEM}}
+NOT_FOUND = problem(404, "no such file of the caller's")
 
-router = APIRouter(prefix="/files", tags=["files"])
+router = APIRouter(prefix="/files", tags=["files"], responses=COMMON)
 UPLOADS = UploadMetrics("files", "fastapi")
 
 _UPLOAD_BODY = {
@@ -45,15 +44,15 @@ _UPLOAD_BODY = {
     summary="Upload a file (multipart/form-data, one part named `file`)",
     openapi_extra=_UPLOAD_BODY,
     responses={
-        413: {"description": "larger than the limit", **PROBLEM},
-        415: {"description": "type (from the bytes) not allowed, or not multipart", **PROBLEM},
-        422: {"description": "no part named `file`", **PROBLEM},
+        **problem(413, "larger than the limit"),
+        **problem(415, "type (from the bytes) not allowed, or not multipart"),
+        **problem(422, "no part named `file`"),
     },
 )
 async def upload(
     request: Request, response: Response, user_id: CurrentUserId, db: DatabaseDep,
     storage: StorageDep, pool: QueueDep, settings: SettingsDep,
-) -> dict:
+) -> dict[str, Any]:
     check_declared_length(request.headers.get("content-length"), settings.max_upload_bytes)
     stream = UploadStream(
         boundary_of(request.headers.get("content-type")),
@@ -67,28 +66,14 @@ async def upload(
 
 
 @router.get("", response_model=FilePage, summary="The caller's files, newest first")
-async def list_files(
-    conn: ConnDep,
-    user_id: CurrentUserId,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=100)] = None,
-) -> dict:
-    after = None
-    if cursor is not None:
-        try:
-            after = Cursor.decode(cursor, id_type=service.uuid.UUID)
-        except InvalidCursor:
-            raise validation_error(["query", "cursor"], "cursor is not valid") from None
-    rows = await service.list_page(conn, user_id, limit, after)
-    return {
-        "items": [row._mapping for row in rows[:limit]],
-        "next_cursor": next_cursor(rows, limit, lambda r: r.created_at, lambda r: r.id),
-    }
+async def list_files(conn: ConnDep, user_id: CurrentUserId, paging: UuidPaging) -> dict[str, Any]:
+    rows, cursor = await service.list_page(conn, user_id, paging)
+    return {"items": [row._mapping for row in rows], "next_cursor": cursor}
 
 
 @router.get("/{id}", response_model=File, summary="One of the caller's files",
             responses=NOT_FOUND)
-async def get_file(id: str, conn: ConnDep, user_id: CurrentUserId) -> dict:
+async def get_file(id: str, conn: ConnDep, user_id: CurrentUserId) -> Any:
     return (await service.get(conn, user_id, service.parse_id(id)))._mapping
 
 
@@ -109,21 +94,17 @@ async def download(
         row.storage_key, filename=row.filename, content_type=row.content_type
     )
     if url is not None:
-        return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
+        return Response(status_code=307, headers=redirect_headers(url))
     try:
         chunks = await storage.open(row.storage_key)
     except ObjectNotFound:
         raise file_not_found() from None
+    # No media_type: Starlette would add "; charset=utf-8" to a text type, claiming an
+    # encoding the stored bytes never promised (the Django twin sends the type as is).
     return StreamingResponse(
         chunks,
-        media_type=row.content_type,
-        headers={
-            "Content-Length": str(row.size),
-            "Content-Disposition": content_disposition(row.filename),
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, no-store",
-        },
+        headers=download_headers(filename=row.filename, content_type=row.content_type,
+                                 size=row.size),
     )
 
 

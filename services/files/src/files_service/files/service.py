@@ -8,22 +8,23 @@ the object is deleted again, so a failed upload leaves neither an object nor a r
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterable
 from typing import Any
 
 import anyio
 from arq.connections import ArqRedis
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from files_service.files.exceptions import file_not_found
 from files_service.files.upload import UploadStream
 from saaskit import queue
 from saaskit.db.database import Database
 from saaskit.db.schema import files, jobs
 from saaskit.db.writers import lock_active_user
+from saaskit.file_problems import file_not_found
 from saaskit.logging import get_logger
-from saaskit.pagination import Cursor
 from saaskit.storage import AsyncStorage, new_key
+from saaskit.web.params import PageParams
 
 log = get_logger(__name__)
 
@@ -35,19 +36,20 @@ FILE_COLUMNS = (
 
 async def create(
     db: Database, storage: AsyncStorage, pool: ArqRedis, owner_id: int,
-    upload: UploadStream, body,
+    upload: UploadStream, body: AsyncIterable[bytes],
 ) -> dict[str, Any]:
     file_id = uuid.uuid4()
     key = new_key("uploads", file_id)
     await storage.write(key, upload.file_chunks(body))
+    checked = upload.result
     try:
         async with db.begin() as conn:
             await lock_active_user(conn, owner_id)  # 401 for a gone or inactive account
             row = (await conn.execute(
                 insert(files).values(
                     id=file_id, owner_id=owner_id, filename=upload.filename,
-                    content_type=upload.content_type, size=upload.size, storage_key=key,
-                    upload_sha256=upload.sha256,
+                    content_type=checked.content_type, size=checked.size, storage_key=key,
+                    upload_sha256=checked.sha256,
                 ).returning(*FILE_COLUMNS)
             )).one()
             job_id = (await conn.execute(
@@ -90,14 +92,11 @@ async def get(conn: AsyncConnection, owner_id: int, file_id: uuid.UUID, *extra) 
 
 
 async def list_page(
-    conn: AsyncConnection, owner_id: int, limit: int, cursor: Cursor | None
-) -> list[Any]:
-    """Up to ``limit + 1`` rows, newest first (the extra row says a next page exists)."""
-    query = select(*FILE_COLUMNS).where(files.c.owner_id == owner_id)
-    if cursor is not None:
-        query = query.where(tuple_(files.c.created_at, files.c.id) < (cursor.created_at, cursor.id))
-    query = query.order_by(files.c.created_at.desc(), files.c.id.desc()).limit(limit + 1)
-    return list((await conn.execute(query)).all())
+    conn: AsyncConnection, owner_id: int, paging: PageParams
+) -> tuple[list[Any], str | None]:
+    """A page of the owner's files, newest first, and the next page's cursor."""
+    query = paging.apply(select(*FILE_COLUMNS).where(files.c.owner_id == owner_id), files)
+    return paging.page_of((await conn.execute(query)).all())
 
 
 async def remove(

@@ -13,6 +13,7 @@ from resources_service.schemas import Overview, UserPublic
 from resources_service.users import service
 from saaskit.problems import not_found
 from saaskit.web.auth import CurrentUserId
+from saaskit.web.state import service_state
 
 router = APIRouter(prefix="/users", tags=["users"], responses=PROBLEM_RESPONSES_WITH_ID)
 
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/users", tags=["users"], responses=PROBLEM_RESPONSES_
 @router.get("/{id}", response_model=UserPublic, summary="A user's public profile")
 async def get_user(id: Id, request: Request, _caller: CurrentUserId) -> JSONBytes:
     # The benchmark's simple_get: no dependency beyond the caller (each level costs).
-    user = await service.get_user(request.app.state.db, id)
+    user = await service.get_user(service_state(request).db, id)
     if user is None:
         raise not_found("user")
     return JSONBytes(user)
@@ -38,7 +39,7 @@ async def get_overview(
     posts_limit: Annotated[int, Query(ge=1, le=50)] = 10,
     comments_limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> JSONBytes:
-    found = await service.overview(request.app.state.db, id, posts_limit, comments_limit)
+    found = await service.overview(service_state(request).db, id, posts_limit, comments_limit)
     if found is None:
         raise not_found("user")
     return JSONBytes(found)
