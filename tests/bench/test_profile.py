@@ -157,7 +157,10 @@ GTHREAD = (
     # Idle-looking thread-pool frames with nothing known above: the server's machinery.
     ("process 1:\"python\";_bootstrap (threading.py:1002);_worker "
      "(concurrent/futures/thread.py:81);get (queue.py:171)", SERVER),
+    # The shipped admin service's gevent workers: the hub's loop is the server's.
+    ("process 5151:\"gunicorn\";run (gevent/hub.py:647)", SERVER),
     ("process 1:\"python\";<module> (something.py:1);f (somepkg/mod.py:3)", OTHER),
+    ("process 1:\"python -m uvicorn --host 127.0.0.1 --port 8000\"", OTHER),
 ])
 def test_a_stack_is_charged_to_the_first_known_frame_from_the_leaf(stack, layer):
     assert classify(stack) == layer
@@ -234,10 +237,10 @@ def test_py_spy_profiles_a_real_server_under_load(settings, auth_url, tmp_path):
     assert recording.samples > 0
     samples = aggregate(recording.stacks)
     profile = LayerProfile("floor", samples, served, recording.cpu_seconds,
-                           recording.sampled_cpu_seconds)
+                           recording.sampled_seconds)
     share = profile.shares
     print(f"\n{recording.samples} samples, {recording.errors} unreadable, "
-          f"{recording.sampled_cpu_seconds:.2f} CPU s sampled, {recording.cpu_seconds:.2f} "
+          f"{recording.sampled_seconds:.2f} s sampled, {recording.cpu_seconds:.2f} "
           f"measured, {served} requests\n" + layer_table([profile]))
     assert share[SERVER] > 0 and share[APP] > 0
     assert share[DRIVER] + share[TOKEN] > 0  # the floor's own work: asyncpg and PyJWT

@@ -22,7 +22,8 @@ Some stdlib modules have a layer only as a last resort (``FALLBACK_RULES``): ``a
 the server's thread pool when nothing above them claims the stack, but an
 ``asyncio.wait_for`` inside asyncpg's pool is the driver's (it is the driver waiting on
 its own pool), and ``socket.sendall`` called by gunicorn is the server's by its first rule.
-A stack with no frame of any known package is **other**.
+A stack with no frame of any known package is **other**, and so is a sample with no
+Python frame at all (a thread in native code only).
 
 Idle is excluded, not classified: py-spy records a thread only while the OS reports it
 runnable (``py-spy record`` without ``--idle``: state ``R`` in ``/proc``), so the event
@@ -136,6 +137,7 @@ RULES: tuple[tuple[str, str], ...] = (
     ("httptools", SERVER),
     ("uvloop", SERVER),
     ("gunicorn/", SERVER),
+    ("gevent/", SERVER),  # the hub: gunicorn's gevent workers (the shipped admin service)
     ("h11/", SERVER),
     # The application's own code.
     ("saaskit/", APP),
@@ -258,5 +260,5 @@ def top_frames(collapsed: Mapping[str, int], layer: str, n: int = 5) -> list[tup
         if frame is None:
             leaf = frames_of(stack)
             frame = leaf[0] if leaf else None
-        counts[f"{frame.function} ({frame.path})" if frame else stack[-80:]] += samples
+        counts[f"{frame.function} ({frame.path})" if frame else "(no Python frame)"] += samples
     return counts.most_common(n)

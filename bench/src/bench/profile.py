@@ -71,9 +71,10 @@ class Recording:
         return sum(self.stacks.values())
 
     @property
-    def sampled_cpu_seconds(self) -> float:
-        """The CPU time the samples stand for (samples / rate), to compare with the
-        measured ``cpu_seconds``: far below it means py-spy missed much of the work."""
+    def sampled_seconds(self) -> float:
+        """The thread time the samples stand for (samples / rate), to compare with the
+        measured ``cpu_seconds``: above it, threads were sampled while queued for a core
+        (an oversubscribed machine); far below it, py-spy missed much of the work."""
         return self.samples / self.rate
 
 
@@ -110,7 +111,9 @@ def find_pids(marker: str, within: int | None = None) -> list[int]:
     """Process-tree roots whose command line contains ``marker`` (a word of the server's
     command line, as ``bench.ratio.SERVER_MARKERS``); only descendants of ``within`` when
     given. This process and its ancestors (whose command lines name the marker) are not
-    servers."""
+    servers. On a shared machine other sessions run the same servers: pass ``within``
+    (the harness's own pid) or a marker with the port in it, or their processes are
+    profiled and their CPU counted too."""
     mine = {os.getpid(), *(p.pid for p in psutil.Process().parents())}
     candidates = (psutil.Process(within).children(recursive=True) if within
                   else psutil.process_iter())
@@ -126,7 +129,8 @@ def record(pids: list[int], duration: int, out_dir: Path, rate: int = DEFAULT_RA
            subprocesses: bool = True, gil_only: bool = False) -> Recording:
     """Sample the processes (and, with ``subprocesses``, their children) for ``duration``
     seconds at ``rate`` samples per second each; the raw py-spy outputs are left in
-    ``out_dir``. Idle threads are not sampled (no ``--idle``): the stacks are CPU."""
+    ``out_dir``. Idle threads are not sampled (no ``--idle``): the stacks are of runnable
+    threads (``bench.layers``)."""
     if duration < 1:
         raise ValueError("py-spy samples for whole seconds: duration >= 1")
     targets = roots(pids) if subprocesses else list(dict.fromkeys(pids))
@@ -184,21 +188,27 @@ def main(
         help="requests the server answered while sampled, for CPU ms per request")] = None,
     label: Annotated[str, typer.Option(help="the column's name")] = "server",
     top: Annotated[int, typer.Option(help="the frames deciding most samples, per layer")] = 3,
+    within: Annotated[int | None, typer.Option(
+        help="with --marker: only descendants of this pid (the harness that started them)")
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="keep py-spy's raw output here")] = None,
     gil: Annotated[bool, typer.Option(help="only the thread holding the GIL (py-spy --gil)")
                    ] = False,
 ) -> None:
     pids = list(pid or [])
     if marker:
-        pids += find_pids(marker)
+        pids += find_pids(marker, within)
     if not pids:
         raise typer.BadParameter("no process: give --pid or a --marker that matches one")
     out_dir = out or Path(tempfile.mkdtemp(prefix="bench-profile-"))
     recording = record(pids, seconds, out_dir, rate, gil_only=gil)
     profile = LayerProfile(label, aggregate(recording.stacks), requests, recording.cpu_seconds,
-                           recording.sampled_cpu_seconds)
-    print(f"pids {recording.pids}: {recording.samples} samples "
-          f"({recording.sampled_cpu_seconds:.2f} CPU s at {rate}/s; {recording.errors} "
+                           recording.sampled_seconds)
+    for root in recording.pids:
+        with contextlib.suppress(psutil.Error):
+            print(f"{root}: {' '.join(psutil.Process(root).cmdline())[:160]}")
+    print(f"{recording.samples} samples "
+          f"({recording.sampled_seconds:.2f} s of runnable threads at {rate}/s; {recording.errors} "
           f"unreadable), {recording.cpu_seconds:.2f} CPU s measured over "
           f"{recording.ended - recording.started:.1f} s; raw stacks in {out_dir}\n")
     print(layer_table([profile]))
