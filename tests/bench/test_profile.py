@@ -233,15 +233,15 @@ def test_py_spy_profiles_a_real_server_under_load(settings, auth_url, tmp_path):
                 client.join(15)
     assert set(statuses) == {200}
     served = sum(recording.started <= t <= recording.ended for t in done)
-    assert served > 0 and recording.cpu_seconds > 0
+    assert served > 0 and recording.cpu_seconds > 0 and recording.queued_seconds >= 0
     assert recording.samples > 0
     samples = aggregate(recording.stacks)
     profile = LayerProfile("floor", samples, served, recording.cpu_seconds,
                            recording.sampled_seconds)
     share = profile.shares
     print(f"\n{recording.samples} samples, {recording.errors} unreadable, "
-          f"{recording.sampled_seconds:.2f} s sampled, {recording.cpu_seconds:.2f} "
-          f"measured, {served} requests\n" + layer_table([profile]))
+          f"{recording.sampled_seconds:.2f} s sampled, {recording.cpu_seconds:.2f} CPU s and "
+          f"{recording.queued_seconds:.2f} s queued measured, {served} requests\n" + layer_table([profile]))
     assert share[SERVER] > 0 and share[APP] > 0
     assert share[DRIVER] + share[TOKEN] > 0  # the floor's own work: asyncpg and PyJWT
     assert share[OTHER] < 0.1  # a real server's stacks are nearly all known

@@ -64,6 +64,9 @@ class Recording:
     rate: int
     pids: list[int]
     errors: int = 0  # samples py-spy could not read (torn by --nonblocking)
+    # Seconds the trees' threads spent runnable but queued for a core (schedstat): what
+    # the samples hold beyond cpu_seconds on an oversubscribed machine.
+    queued_seconds: float = 0.0
     outputs: list[Path] = field(default_factory=list)
 
     @property
@@ -92,19 +95,37 @@ def roots(pids: list[int]) -> list[int]:
     return kept
 
 
-def tree_cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU so far of the processes and all their descendants, each once."""
+def _tree(pids: list[int]) -> dict[int, psutil.Process]:
+    """The processes and all their descendants, each once."""
     procs: dict[int, psutil.Process] = {}
     for pid in pids:
         with contextlib.suppress(psutil.Error):
             root = psutil.Process(pid)
             procs.update({p.pid: p for p in (root, *root.children(recursive=True))})
+    return procs
+
+
+def tree_cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU so far of the processes and all their descendants."""
     total = 0.0
-    for proc in procs.values():
+    for proc in _tree(pids).values():
         with contextlib.suppress(psutil.Error):
             times = proc.cpu_times()
             total += times.user + times.system
     return total
+
+
+def tree_queued_seconds(pids: list[int]) -> float:
+    """Seconds so far the live threads of the trees waited in a run queue for a core
+    (the second field of Linux's ``/proc/PID/task/TID/schedstat``; 0 where absent)."""
+    total = 0
+    for pid in _tree(pids):
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    with open(f"/proc/{pid}/task/{task}/schedstat") as stat:
+                        total += int(stat.read().split()[1])
+    return total / 1e9
 
 
 def find_pids(marker: str, within: int | None = None) -> list[int]:
@@ -138,7 +159,7 @@ def record(pids: list[int], duration: int, out_dir: Path, rate: int = DEFAULT_RA
         raise ProfileError("no processes to profile")
     out_dir.mkdir(parents=True, exist_ok=True)
     runs = []
-    cpu_before = tree_cpu_seconds(targets)
+    cpu_before, queued_before = tree_cpu_seconds(targets), tree_queued_seconds(targets)
     started = time.monotonic()
     for pid in targets:
         output = out_dir / f"pyspy-{pid}.txt"
@@ -166,12 +187,13 @@ def record(pids: list[int], duration: int, out_dir: Path, rate: int = DEFAULT_RA
         errors += sum(int(m[2]) for m in _SUMMARY.finditer(log))
     ended = time.monotonic()
     cpu_seconds = tree_cpu_seconds(targets) - cpu_before
+    queued_seconds = max(0.0, tree_queued_seconds(targets) - queued_before)
     if failures:
         raise ProfileError("; ".join(failures) + (
             " (py-spy needs ptrace on the targets: root, CAP_SYS_PTRACE, or "
             "kernel.yama.ptrace_scope=0)" if any("ermission" in f for f in failures) else ""))
     return Recording(stacks, cpu_seconds, started, ended, rate, targets, errors,
-                     [output for output, _ in runs])
+                     queued_seconds, [output for output, _ in runs])
 
 
 app = typer.Typer(add_completion=False, help=__doc__.split("\n\n")[0])
@@ -209,8 +231,9 @@ def main(
             print(f"{root}: {' '.join(psutil.Process(root).cmdline())[:160]}")
     print(f"{recording.samples} samples "
           f"({recording.sampled_seconds:.2f} s of runnable threads at {rate}/s; {recording.errors} "
-          f"unreadable), {recording.cpu_seconds:.2f} CPU s measured over "
-          f"{recording.ended - recording.started:.1f} s; raw stacks in {out_dir}\n")
+          f"unreadable); measured over {recording.ended - recording.started:.1f} s: "
+          f"{recording.cpu_seconds:.2f} CPU s, {recording.queued_seconds:.2f} s queued for a "
+          f"core; raw stacks in {out_dir}\n")
     print(layer_table([profile]))
     for layer, name in LAYERS.items():
         frames = top_frames(recording.stacks, layer, top)
