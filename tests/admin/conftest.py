@@ -40,12 +40,12 @@ def django_setup(pg, redis_server, keys_dir, tmp_path_factory):
 
 @pytest.fixture
 def staff_client(django_setup):
-    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import User  # the staff accounts: Django's own model
     from django.test import Client
 
     from tests.support.api import unique_username
 
-    staff = get_user_model().objects.create_superuser(
+    staff = User.objects.create_superuser(
         unique_username("staff"), "staff@example.com", "pw-123456"
     )
     client = Client()

@@ -17,6 +17,8 @@ def _environ_reads(tree: ast.AST) -> list[tuple[int, str]]:
     ``os.getenv(...)`` whose name is a string constant."""
     found = []
     for node in ast.walk(tree):
+        if not isinstance(node, ast.expr):  # os.environ[...] and calls are expressions
+            continue
         key = None
         if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
             key = node.slice

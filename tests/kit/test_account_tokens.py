@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr
 
 from saaskit.security.account_tokens import (
     RESET,
@@ -80,7 +81,7 @@ def test_malformed_or_tampered_tokens_are_refused(mangle):
 
 def test_from_settings_reads_the_secret_and_the_ttls():
     tokens = AccountTokens.from_settings(Settings(
-        secret_key="s3cret", email_verification_ttl_seconds=5, password_reset_ttl_seconds=7,
+        secret_key=SecretStr("s3cret"), email_verification_ttl_seconds=5, password_reset_ttl_seconds=7,
     ))
     assert tokens.secret == b"s3cret"
     assert tokens.ttl_seconds == {VERIFICATION: 5, RESET: 7}

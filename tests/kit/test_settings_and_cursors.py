@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from saaskit.pagination import Cursor, InvalidCursor
 from saaskit.problems import problem
@@ -16,9 +16,9 @@ def test_placeholder_secret_is_refused_outside_development():
     with pytest.raises(ValidationError, match="APP_SECRET_KEY"):
         Settings(environment="production")
     with pytest.raises(ValidationError, match="APP_S3_ACCESS_KEY"):
-        Settings(environment="production", secret_key="real", storage_backend="s3")
+        Settings(environment="production", secret_key=SecretStr("real"), storage_backend="s3")
     assert Settings(environment="development").is_development
-    assert Settings(environment="production", secret_key="real").environment == "production"
+    assert Settings(environment="production", secret_key=SecretStr("real")).environment == "production"
 
 
 def test_database_url_is_read_with_or_without_prefix(monkeypatch):

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypeVar
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
@@ -20,6 +21,8 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as ProtoSpan
 
 KINDS = {value: name.removeprefix("SPAN_KIND_") for name, value in ProtoSpan.SpanKind.items()}
+
+T = TypeVar("T")
 
 
 def _value(value: AnyValue):
@@ -53,7 +56,7 @@ class Receiver:
             for scope_spans in resource_spans.scope_spans:
                 for span in scope_spans.spans:
                     received.append(Span(
-                        service=resource.get("service.name", ""), resource=resource, name=span.name,
+                        service=str(resource.get("service.name", "")), resource=resource, name=span.name,
                         kind=KINDS[span.kind], trace_id=span.trace_id.hex(), span_id=span.span_id.hex(),
                         parent_id=span.parent_span_id.hex(),
                         attributes={a.key: _value(a.value) for a in span.attributes},
@@ -69,7 +72,7 @@ class Receiver:
     def trace(self, trace_id: str) -> list[Span]:
         return [s for s in self.snapshot() if s.trace_id == trace_id]
 
-    def wait_for(self, find: Callable[[list[Span]], object], timeout: float = 30.0, what: str = "spans"):
+    def wait_for(self, find: Callable[[list[Span]], T], timeout: float = 30.0, what: str = "spans") -> T:
         deadline = time.monotonic() + timeout
         while True:
             found = find(self.snapshot())

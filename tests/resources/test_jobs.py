@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 import time
 
 import httpx
@@ -30,7 +31,7 @@ def test_export_job_is_recorded_and_queued(as_alice, alice, db, redis_url, setti
 
     client = redis.Redis.from_url(redis_url)
     arq_id = arq_job_id(job["id"])
-    queued = json.loads(client.get(JOB_KEY_PREFIX + arq_id))
+    queued = json.loads(cast(bytes, client.get(JOB_KEY_PREFIX + arq_id)))  # sync client: bytes
     assert queued["f"] == "export_posts" and queued["k"] == {"job_id": job["id"]}
     assert queued["a"] == []
     assert client.zscore(settings.queue_name, arq_id) is not None

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, LiteralString, TypeVar
 
 import psycopg
 import pytest
@@ -22,6 +23,7 @@ from saaskit.settings import Settings
 from tests.files.conftest import files_url, s3_endpoint, storage, storage_settings  # noqa: F401
 
 DEADLINE = 30.0
+T = TypeVar("T")
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -106,13 +108,13 @@ def start_worker(worker_settings: Settings, tmp_path: Path) -> Iterator[Callable
         worker.stop()
 
 
-def query(settings: Settings, sql: str, *params) -> list[tuple]:
+def query(settings: Settings, sql: LiteralString, *params: object) -> list[tuple[Any, ...]]:
     with psycopg.connect(libpq_url(settings.database_url), autocommit=True) as conn:
         cur = conn.execute(sql, params)
         return cur.fetchall() if cur.description else []
 
 
-def wait_for(predicate: Callable[[], object], timeout: float = DEADLINE, what: str = "condition"):
+def wait_for(predicate: Callable[[], T | None], timeout: float = DEADLINE, what: str = "condition") -> T:
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -123,7 +125,7 @@ def wait_for(predicate: Callable[[], object], timeout: float = DEADLINE, what: s
         time.sleep(0.1)
 
 
-def job_finished(settings: Settings, job_id: int):
+def job_finished(settings: Settings, job_id: int) -> tuple[Any, ...] | None:
     rows = query(settings, "SELECT status, attempts, result, error FROM jobs WHERE id = %s "
                  "AND status IN ('succeeded', 'failed')", job_id)
     return rows[0] if rows else None

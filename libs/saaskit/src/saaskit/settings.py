@@ -29,17 +29,17 @@ class Settings(BaseSettings):
 
     # Connections. One URL per server; each driver gets its own dialect variant of it.
     database_url: str = Field(
-        "postgresql://postgres@127.0.0.1:15432/app",
+        default="postgresql://postgres@127.0.0.1:15432/app",
         validation_alias=AliasChoices("APP_DATABASE_URL", "DATABASE_URL"),
     )
-    database_pool_size: int = Field(10, ge=1, le=200)
-    database_connect_timeout: float = Field(2.0, gt=0)
-    database_statement_timeout_ms: int = Field(15_000, ge=0)
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_connect_timeout: float = Field(default=2.0, gt=0)
+    database_statement_timeout_ms: int = Field(default=15_000, ge=0)
     redis_url: str = Field(
-        "redis://127.0.0.1:16379/0",
+        default="redis://127.0.0.1:16379/0",
         validation_alias=AliasChoices("APP_REDIS_URL", "REDIS_URL"),
     )
-    redis_timeout: float = Field(1.0, gt=0)
+    redis_timeout: float = Field(default=1.0, gt=0)
     queue_name: str = "arq:queue"
 
     # Tokens. The keys directory holds one PEM private key per file (Ed25519); the newest
@@ -49,14 +49,14 @@ class Settings(BaseSettings):
     jwt_issuer: str = "http://localhost:8001"
     jwt_audience: str = "saas-api"
     jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
-    jwks_min_refresh_seconds: float = Field(30.0, ge=0)
-    access_token_ttl_seconds: int = Field(900, ge=30, le=86_400)
-    refresh_token_ttl_seconds: int = Field(30 * 86_400, ge=60)
+    jwks_min_refresh_seconds: float = Field(default=30.0, ge=0)
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
+    refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=60)
 
     # argon2id cost; changing these makes the next successful login rehash the password.
-    argon2_time_cost: int = Field(3, ge=1)
-    argon2_memory_kib: int = Field(65_536, ge=8)
-    argon2_parallelism: int = Field(4, ge=1)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65_536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
 
     # A secret that must never keep its placeholder outside development: Django's
     # SECRET_KEY, and the key of the email-verification and password-reset tokens
@@ -65,8 +65,8 @@ class Settings(BaseSettings):
 
     # Account lifecycle: how long a mailed link is valid, and the front end it points to
     # (``<frontend_url>/verify-email?token=...``, ``<frontend_url>/reset-password?token=...``).
-    email_verification_ttl_seconds: int = Field(86_400, ge=1)
-    password_reset_ttl_seconds: int = Field(3_600, ge=1)
+    email_verification_ttl_seconds: int = Field(default=86_400, ge=1)
+    password_reset_ttl_seconds: int = Field(default=3_600, ge=1)
     frontend_url: str = "http://localhost:3000"
 
     # Files and storage.
@@ -78,10 +78,10 @@ class Settings(BaseSettings):
     s3_bucket: str = "saas-files"
     s3_access_key: SecretStr = SecretStr(PLACEHOLDER)
     s3_secret_key: SecretStr = SecretStr(PLACEHOLDER)
-    s3_presign_seconds: int = Field(600, ge=1, le=900)
-    max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1)
+    s3_presign_seconds: int = Field(default=600, ge=1, le=900)
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     # Every other request body (JSON, forms): over this it is 413 before it is parsed.
-    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     allowed_content_types: tuple[str, ...] = (
         "image/png",
         "image/jpeg",
@@ -103,42 +103,42 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
 
     # Worker.
-    worker_metrics_port: int = Field(9102, ge=0, le=65535)
+    worker_metrics_port: int = Field(default=9102, ge=0, le=65535)
     # Loopback by default; 0.0.0.0 in a container so that Prometheus can scrape it.
     worker_metrics_host: str = "127.0.0.1"
-    worker_concurrency: int = Field(10, ge=1)
+    worker_concurrency: int = Field(default=10, ge=1)
     # A job running longer is cancelled.
-    worker_job_timeout_seconds: int = Field(300, ge=1)
+    worker_job_timeout_seconds: int = Field(default=300, ge=1)
     # arq's lock on a running job (its in-progress key) lives this long and is renewed
     # every third of it while the job runs (worker.heartbeat): a job whose worker died
     # is run again by another worker within this many seconds, not the timeout + 10 s.
-    worker_lock_seconds: int = Field(15, ge=3)
-    worker_max_tries: int = Field(5, ge=1)
+    worker_lock_seconds: int = Field(default=15, ge=3)
+    worker_max_tries: int = Field(default=5, ge=1)
     # Transient failures retry after backoff * 2**(try-1) seconds.
-    worker_retry_backoff_seconds: float = Field(2.0, ge=0)
+    worker_retry_backoff_seconds: float = Field(default=2.0, ge=0)
     # On SIGTERM, running jobs get this long to finish before they are cancelled.
-    worker_shutdown_grace_seconds: int = Field(20, ge=0)
+    worker_shutdown_grace_seconds: int = Field(default=20, ge=0)
     # Rows still `queued` after this long (Redis was down at enqueue) are queued again.
-    worker_requeue_after_seconds: int = Field(60, ge=1)
-    worker_sweep_interval_seconds: int = Field(30, ge=1)
-    worker_cleanup_interval_seconds: int = Field(600, ge=1)
+    worker_requeue_after_seconds: int = Field(default=60, ge=1)
+    worker_sweep_interval_seconds: int = Field(default=30, ge=1)
+    worker_cleanup_interval_seconds: int = Field(default=600, ge=1)
     # Uploads still `pending` after this long are deleted with their objects.
-    pending_upload_ttl_seconds: int = Field(86_400, ge=1)
-    thumbnail_size_px: int = Field(256, ge=16, le=2048)
+    pending_upload_ttl_seconds: int = Field(default=86_400, ge=1)
+    thumbnail_size_px: int = Field(default=256, ge=16, le=2048)
     # Images with more pixels are rejected from their header, before any decoding: a
     # 190 KB PNG can declare 7000x7000 pixels, 150+ MB once decoded.
-    max_image_pixels: int = Field(24_000_000, ge=1)
-    smtp_timeout_seconds: float = Field(10.0, gt=0)
+    max_image_pixels: int = Field(default=24_000_000, ge=1)
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
 
     # Login throttling (saaskit.ratelimit), shared in Redis by every replica of both
     # stacks. Per client address: every request to POST /auth/token, /auth/register,
     # /auth/refresh and the admin's login counts. Per account: failed logins count, and
     # a spent account is refused (even with the right password) until its window ends.
     # A load test that logs in from one address raises APP_LOGIN_RATE_ADDRESS_LIMIT.
-    login_rate_address_limit: int = Field(300, ge=1)
-    login_rate_address_window_seconds: int = Field(60, ge=1)
-    login_rate_account_limit: int = Field(10, ge=1)
-    login_rate_account_window_seconds: int = Field(300, ge=1)
+    login_rate_address_limit: int = Field(default=300, ge=1)
+    login_rate_address_window_seconds: int = Field(default=60, ge=1)
+    login_rate_account_limit: int = Field(default=10, ge=1)
+    login_rate_account_window_seconds: int = Field(default=300, ge=1)
     # Django only (uvicorn has its own FORWARDED_ALLOW_IPS): the proxies, by address or
     # CIDR, whose X-Forwarded-For is believed for the client address. Empty: the socket.
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
@@ -148,7 +148,7 @@ class Settings(BaseSettings):
     allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
     csrf_trusted_origins: Annotated[tuple[str, ...], NoDecode] = ()
     # Strict-Transport-Security max-age; 0 = no header (development).
-    hsts_seconds: int = Field(0, ge=0)
+    hsts_seconds: int = Field(default=0, ge=0)
     # Believe ``X-Forwarded-Proto: https`` from the ingress (the request came over TLS).
     secure_proxy_ssl_header: bool = False
     # Django redirects plain HTTP to HTTPS itself. Off where the ingress redirects (the
@@ -161,7 +161,7 @@ class Settings(BaseSettings):
 
     # Observability.
     otel_exporter_otlp_endpoint: str = Field(
-        "",
+        default="",
         validation_alias=AliasChoices(
             "APP_OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"
         ),
@@ -202,6 +202,4 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    # pydantic-settings fills the required fields from the environment, which the
-    # checker cannot see: it reads the call as missing every one of them.
-    return Settings()  # pyright: ignore[reportCallIssue]
+    return Settings()

@@ -7,15 +7,18 @@ OpenAPI, and the tests check the two agree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from starlette.responses import Response
 
 from saaskit.timeutil import rfc3339
 
-Row = Mapping[str, Any]
+
+class Row(Protocol):
+    """A row read by column name: SQLAlchemy's ``RowMapping`` or asyncpg's ``Record``."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 class JSONBytes(Response):

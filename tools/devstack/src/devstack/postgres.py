@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 with warnings.catch_warnings():
     # The wheel's Python layer asks platformdirs for a runtime dir we never use.
@@ -152,15 +153,15 @@ class EmbeddedPostgres:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
             if not exists:
-                sql = f'CREATE DATABASE "{name}"'
+                create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
                 if template:
-                    sql += f' TEMPLATE "{template}" STRATEGY FILE_COPY'
-                conn.execute(sql)
+                    create += sql.SQL(" TEMPLATE {} STRATEGY FILE_COPY").format(sql.Identifier(template))
+                conn.execute(create)
         return self.url(name)
 
     def drop_database(self, name: str) -> None:
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
     def stop(self, timeout: float = 15.0) -> None:
         if self._process is None or self._process.poll() is not None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
-import redis
+import redis.exceptions
 from django.contrib import admin, messages
+from django.http import HttpRequest
 
 from saaskit.storage import StorageUnavailable
+
+Row = TypeVar("Row")
 
 
 class TableAdmin(admin.ModelAdmin):
@@ -22,7 +26,8 @@ class TableAdmin(admin.ModelAdmin):
             return [f for f in fields if f not in self.get_readonly_fields(request, obj)]
         return fields
 
-    def queue_each(self, request, rows: Iterable, enqueue: Callable[[object], bool], done: str) -> None:
+    def queue_each(self, request: HttpRequest, rows: Iterable[Row], enqueue: Callable[[Row], bool],
+                   done: str) -> None:
         """An admin action that queues one job per selected row; ``done`` is formatted
         with the number queued. A down queue or storage is a message, not an error page."""
         try:

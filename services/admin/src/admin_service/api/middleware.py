@@ -30,7 +30,8 @@ def route_template(request) -> str:
 
 def pool_reading() -> PoolReading:
     """psycopg_pool's own statistics of the process's pool (Django's ``pool`` option)."""
-    stats = connections["default"].pool.get_stats()
+    # Django 5.1+ has the pool; django-stubs 5.2 does not declare DatabaseWrapper.pool.
+    stats = connections["default"].pool.get_stats()  # pyright: ignore[reportAttributeAccessIssue]
     available = stats.get("pool_available", 0)
     return stats.get("pool_size", 0) - available, stats.get("requests_waiting", 0), stats.get("pool_max", 0)
 

@@ -86,7 +86,7 @@ class PostListCreateApi(APIView):
             author_id=query.get("author_id"),
             q=query.get("q"),
         )
-        return Response(page_body(PostOutput(items, many=True).data, cursor))
+        return Response(page_body(PostOutput.many_init(items).data, cursor))
 
     @extend_schema(
         request=InputSerializer, responses={201: PostOutput, 422: None}, operation_id="create_post"
@@ -144,7 +144,7 @@ class PostCommentsApi(APIView):
         items, cursor = selectors.list_comments(
             post_id, limit=query["limit"], cursor=query.get("cursor")
         )
-        return Response(page_body(CommentOutput(items, many=True).data, cursor))
+        return Response(page_body(CommentOutput.many_init(items).data, cursor))
 
     @extend_schema(
         request=InputSerializer,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import redis
+import redis.exceptions
 from django.db import connection, transaction
 
 from admin_service import runtime
