@@ -114,7 +114,7 @@ def layer_chart(profiles: Sequence[LayerProfile], path: Path) -> Path:
     CPU ms per request by layer when every profile has requests and CPU, else shares."""
     per_request = [p.per_request_ms for p in profiles]
     absolute = all(per_request)
-    rows = per_request if absolute else [
+    rows = [ms for ms in per_request if ms is not None] if absolute else [
         {layer: share * 100 for layer, share in p.shares.items()} for p in profiles]
     fig, ax = plt.subplots(figsize=(10, 1.2 + 0.6 * len(profiles)))
     ys = list(range(len(profiles)))[::-1]

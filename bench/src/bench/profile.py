@@ -196,12 +196,12 @@ def record(pids: list[int], duration: int, out_dir: Path, rate: int = DEFAULT_RA
                      queued_seconds, [output for output, _ in runs])
 
 
-app = typer.Typer(add_completion=False, help=__doc__.split("\n\n")[0])
+app = typer.Typer(add_completion=False, help=(__doc__ or "").split("\n\n")[0])
 
 
 @app.command()
 def main(
-    pid: Annotated[list[int], typer.Option(help="a server process (repeatable)")] = None,  # noqa: B006
+    pid: Annotated[list[int] | None, typer.Option(help="a server process (repeatable)")] = None,
     marker: Annotated[str | None, typer.Option(help="profile processes whose command line "
                                                "contains this, e.g. bench.floor:create_app")] = None,
     seconds: Annotated[int, typer.Option(help="how long to sample")] = 10,
@@ -217,6 +217,7 @@ def main(
     gil: Annotated[bool, typer.Option(help="only the thread holding the GIL (py-spy --gil)")
                    ] = False,
 ) -> None:
+    """Profile running servers for --seconds and print where their CPU went, by layer."""
     pids = list(pid or [])
     if marker:
         pids += find_pids(marker, within)
