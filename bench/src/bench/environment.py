@@ -68,7 +68,8 @@ def postgres_version(admin_url: str | None) -> str:
         return "unknown (not reachable from the harness)"
     try:
         with psycopg.connect(admin_url, connect_timeout=5) as conn:
-            return conn.execute("SHOW server_version").fetchone()[0]
+            row = conn.execute("SHOW server_version").fetchone()
+            return str(row[0]) if row else "unknown"
     except psycopg.Error:
         return "unknown"
 
@@ -94,8 +95,8 @@ def core_split(
             "note": "no split: one core only, or turned off with --no-pin",
         }
     return {
-        "generator": f"taskset -c {','.join(map(str, generator))} (k6)",
-        "servers": f"taskset -c {','.join(map(str, servers))} "
+        "generator": f"taskset -c {','.join(map(str, generator or ()))} (k6)",
+        "servers": f"taskset -c {','.join(map(str, servers or ()))} "
         "(PostgreSQL, Redis, every server of both implementations, the floor, the worker)",
     }
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ def cpu_list(cpus: tuple[int, ...]) -> str:
     return ",".join(str(c) for c in cpus)
 
 
-def pinned_argv(argv: list[str], cpus: tuple[int, ...] | None) -> tuple[list[str], object]:
+def pinned_argv(argv: list[str], cpus: tuple[int, ...] | None) -> tuple[list[str], Callable[[], None] | None]:
     """``argv`` pinned to ``cpus`` (the child and all it forks): ``taskset -c`` when
     installed, else the same ``sched_setaffinity`` call made before exec."""
     if not cpus:

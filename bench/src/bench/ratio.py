@@ -162,7 +162,7 @@ def _print_results(route: str, results: list[Result], names: list[str]) -> float
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--route", choices=[*ROUTES, "all"], default="all")
     parser.add_argument("--django", action="store_true", help="measure the Django service too")
     parser.add_argument("--size", choices=sorted(SIZES), default="tiny", help="data set")

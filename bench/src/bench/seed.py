@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import LiteralString
 
 import psycopg
 
@@ -73,7 +74,8 @@ def _chunks(lines: Iterator[str]) -> Iterator[str]:
         yield "".join(batch)
 
 
-def _copy(conn: psycopg.Connection, table: str, columns: str, lines: Iterator[str]) -> None:
+def _copy(conn: psycopg.Connection, table: LiteralString, columns: LiteralString,
+          lines: Iterator[str]) -> None:
     with conn.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for chunk in _chunks(lines):
             copy.write(chunk)
@@ -138,7 +140,7 @@ def seed(database_url: str, size: str, seed: int = 42, password_hash: str | None
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="tiny")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--database-url", default=None, help="default: APP_DATABASE_URL")

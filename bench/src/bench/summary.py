@@ -4,20 +4,21 @@ errors and timeouts summed by kind, CPU per 1,000 requests, peak memory, SQL per
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import asdict
 
 from bench.k6run import OUTCOMES
 from bench.runner import Cell
 
 
-def _median(values: list[float]) -> float | None:
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
+def _median(values: Sequence[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
 
 
-def _spread(values: list[float]) -> list[float] | None:
-    values = [v for v in values if v is not None]
-    return [min(values), max(values)] if values else None
+def _spread(values: Sequence[float | None]) -> list[float] | None:
+    known = [v for v in values if v is not None]
+    return [min(known), max(known)] if known else None
 
 
 def summarise(cell: Cell) -> dict:

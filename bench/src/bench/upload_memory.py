@@ -21,7 +21,8 @@ from pathlib import Path
 import httpx
 import psutil
 
-from bench.processes import Server, free_port
+from bench.processes import Server
+from devstack.net import free_port
 from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis
 from saaskit.db.migrate import upgrade
@@ -122,7 +123,7 @@ def token(auth: Server) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--uploads", type=int, default=20)
     parser.add_argument("--size-mib", type=int, default=10)
     args = parser.parse_args()
@@ -138,6 +139,8 @@ def main() -> None:
             httpx.post(f"{files.url}/files", content=multipart(1024, boundary),
                        headers={**headers, "content-type": ctype}, timeout=60).raise_for_status()
             time.sleep(1.0)
+            if files.process is None:
+                raise RuntimeError("the files service did not start")
             idle = tree_rss(files.process.pid)
             sampler = PeakSampler(files.process.pid)
             sampler.start()

@@ -59,7 +59,10 @@ def split(installed: list[list], own: set[str]) -> dict:
             extra = EXTRA.search(requirement)
             if extra and extra["extra"] not in wanted_extras[name]:
                 continue
-            direct.add(normalise(REQUIREMENT.match(requirement)["name"]))
+            match = REQUIREMENT.match(requirement)
+            if match is None:
+                raise ValueError(f"unreadable requirement: {requirement!r}")
+            direct.add(normalise(match["name"]))
     direct = (direct - own) & set(versions)
     transitive = set(versions) - own - direct
     return {

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -249,7 +250,7 @@ def measure_once(fx: Fixture, service: str, processes: int) -> dict:
     """One cold start, its idle memory, and one extra pod beside it."""
     with container(fx, service, processes) as first:
         seconds = first.wait_for(_ready_path(service))
-        sample = {"cold_start_s": seconds,
+        sample: dict[str, Any] = {"cold_start_s": seconds,
                   "cold_start_in_container_s": first.launched + seconds - first.started_at()}
         if service in HTTP_SERVICES:
             path, headers = _real(fx, service)
