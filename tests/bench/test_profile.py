@@ -200,6 +200,7 @@ def _load(base: str, headers: dict, path: str, stop: threading.Event,
             statuses.append(response.status_code)
 
 
+@pytest.mark.slow
 def test_py_spy_profiles_a_real_server_under_load(settings, auth_url, tmp_path):
     """The floor (uvicorn, 2 workers, asyncpg, PyJWT) as a real process tree, loaded by
     four client threads over loopback for ~4 s, profiled for 3 s from its master pid."""
