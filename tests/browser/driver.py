@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from selenium import webdriver
@@ -32,6 +33,8 @@ LOOPBACK = "127.0.0.1"
 LOCAL_SCHEMES = {"data", "blob", "about", "chrome", "devtools"}
 WAIT_SECONDS = 15.0
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+T = TypeVar("T")
 
 
 def chromium_options(profile: Path) -> webdriver.ChromeOptions:
@@ -92,7 +95,7 @@ class Browser:
     def get(self, url: str) -> None:
         self.driver.get(url)
 
-    def wait(self, condition: Callable[[webdriver.Chrome], object], timeout: float = WAIT_SECONDS):
+    def wait(self, condition: Callable[[webdriver.Chrome], T], timeout: float = WAIT_SECONDS) -> T:
         return WebDriverWait(self.driver, timeout).until(condition)
 
     def find(self, css: str, within: WebElement | None = None) -> WebElement:

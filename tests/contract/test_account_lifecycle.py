@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, LiteralString, cast
 from urllib.parse import unquote
 
 import httpx
@@ -72,14 +73,14 @@ def worker(contract_env, sink, tmp_path_factory) -> Iterator[None]:
         yield
 
 
-def _query(contract_env, sql: str, *params) -> list[tuple]:
+def _query(contract_env: dict[str, str], sql: LiteralString, *params: object) -> list[tuple[Any, ...]]:
     with psycopg.connect(libpq_url(contract_env["APP_DATABASE_URL"]), autocommit=True) as conn:
         cursor = conn.execute(sql, params)
         return cursor.fetchall() if cursor.description else []
 
 
 def _mails(sink: SMTPSink, to: str, subject: str) -> list[str]:
-    return [m.get_payload(decode=True).decode() for m in list(sink.messages)
+    return [cast(bytes, m.get_payload(decode=True)).decode() for m in list(sink.messages)
             if m["To"] == to and m["Subject"] == subject]
 
 

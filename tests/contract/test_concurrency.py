@@ -11,6 +11,7 @@ but the contract's.
 from __future__ import annotations
 
 import asyncio
+from typing import LiteralString
 
 import httpx
 import psycopg
@@ -26,7 +27,7 @@ RACE_ROUNDS = 30
 COMMENTS_PER_ROUND = 4
 
 
-def _count(contract_env: dict[str, str], sql: str, *params) -> int:
+def _count(contract_env: dict[str, str], sql: LiteralString, *params: object) -> int:
     with psycopg.connect(libpq_url(contract_env["APP_DATABASE_URL"]), autocommit=True) as conn:
         return conn.execute(sql, params).fetchone()[0]
 

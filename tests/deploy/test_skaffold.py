@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import copy
 
-import jsonschema
 import pytest
 import yaml
 from jsonschema.exceptions import best_match
+from jsonschema.validators import validator_for
 
 from tests.deploy import chart
 from tests.deploy import skaffold as sk
@@ -20,7 +20,7 @@ PROD_ENV = {"SAAS_EXISTING_SECRET": "saas-env"}
 
 
 def schema_errors(doc):
-    validator = jsonschema.validators.validator_for(sk.schema())(sk.schema())
+    validator = validator_for(sk.schema())(sk.schema())
     return best_match(validator.iter_errors(doc))
 
 
