@@ -81,9 +81,11 @@ def test_malformed_json_is_400_problem(auth_url):
 def test_registration_records_and_queues_a_welcome_email_job(auth_url, database_url, redis_url):
     me = register(auth_url)
     with psycopg.connect(database_url) as conn:
-        job_id, status, job_type = conn.execute(
+        row = conn.execute(
             "SELECT id, status, type FROM jobs WHERE owner_id = %s", (me["id"],)
         ).fetchone()
+    assert row is not None, "no job row"
+    job_id, status, job_type = row
     assert (status, job_type) == ("queued", "welcome_email")
     client = redis.Redis.from_url(redis_url)
     assert client.zscore("arq:queue", f"job:{job_id}") is not None

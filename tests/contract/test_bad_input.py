@@ -14,6 +14,7 @@ import random
 import socket
 import string
 import time
+from typing import LiteralString
 from urllib.parse import urlsplit
 
 import psutil
@@ -32,7 +33,7 @@ MIB = 1024 * 1024
 CLOSE = {"Connection": "close"}
 
 
-def _sql(contract_env, sql: str, *params) -> None:
+def _sql(contract_env: dict[str, str], sql: LiteralString, *params: object) -> None:
     with psycopg.connect(libpq_url(contract_env["APP_DATABASE_URL"]), autocommit=True) as conn:
         conn.execute(sql, params)
 
@@ -94,7 +95,7 @@ def _server_processes(url: str) -> list[psutil.Process]:
     """The server listening on the URL's port, with its workers."""
     port = urlsplit(url).port
     pids = {c.pid for c in psutil.net_connections("tcp")
-            if c.status == psutil.CONN_LISTEN and c.laddr.port == port and c.pid}
+            if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid}
     procs = {psutil.Process(pid) for pid in pids}
     for proc in list(procs):
         procs.update(proc.children(recursive=True))

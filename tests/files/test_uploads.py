@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, LiteralString
 
 import httpx
 import psycopg
@@ -15,12 +16,13 @@ from PIL import Image
 
 from saaskit.db.urls import libpq_url
 from saaskit.queue import JOB_KEY_PREFIX, arq_job_id
+from saaskit.settings import Settings
 from tests.files.client import download, upload
 from tests.files.conftest import MIB, serve_files, stored_keys
 from tests.support.api import new_account
 
 
-def rows(settings, sql: str, *params) -> list[tuple]:
+def rows(settings: Settings, sql: LiteralString, *params: object) -> list[tuple[Any, ...]]:
     with psycopg.connect(libpq_url(settings.database_url)) as conn:
         return conn.execute(sql, params).fetchall()
 

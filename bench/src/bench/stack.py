@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from bench.processes import Server
 from bench.seed import SEED_PASSWORD, SIZES, seed
@@ -132,7 +133,7 @@ def _prepare_database(pg: EmbeddedPostgres) -> str:
         for role in ROLES.values():
             if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
                 # Loopback-only throwaway cluster with trust auth: superuser keeps it simple.
-                conn.execute(f'CREATE ROLE "{role}" LOGIN SUPERUSER')
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN SUPERUSER").format(sql.Identifier(role)))
     return pg.create_database(DATABASE)
 
 
