@@ -2,15 +2,24 @@
 ``gunicorn -c services/admin/gunicorn.conf.py admin_service.wsgi:application``.
 
 Why this configuration (measurements in ``services/admin/README.md``):
-- ``gthread`` workers, one process per core, a few threads each: the threads overlap
-  the waits on PostgreSQL and Redis, and the worker keeps HTTP keep-alive connections
-  (a ``sync`` worker closes every connection after one response, so each request pays
-  a new TCP connection, and a thousand idle clients block it).
+- ``gevent`` workers, one process per core: each connection is a greenlet, so a client
+  that trickles its headers (or its body) holds a greenlet, not one of a handful of
+  threads. ``gthread`` hands a connection to a thread as soon as its first byte arrives
+  and that thread then blocks until the headers are complete: eight slow clients
+  starved two processes of four threads (``tests/contract/test_slow_clients.py``).
+- gevent accepts every connection, so the requests running at once in a process are
+  bounded by the application (``admin_service.inflight``: at most the database pool's
+  size, the others wait their turn) instead of by a thread count.
+- The standard library is patched here, first thing, before gunicorn loads Django in
+  the master (``preload_app``): everything Django, psycopg (which detects the patch and
+  waits cooperatively), redis-py and the pool's helper threads import is then
+  cooperative in the workers forked from it.
 - Django's psycopg pool holds ``APP_DATABASE_POOL_SIZE`` connections per process, as
   each FastAPI process holds, so equal process counts give equal database connections.
 - Several processes share one set of Prometheus metrics through
   ``PROMETHEUS_MULTIPROC_DIR`` (made here when unset), so ``/metrics`` is right.
-Every knob can be overridden from the environment (``GUNICORN_*``).
+Every knob can be overridden from the environment (``GUNICORN_*``);
+``GUNICORN_WORKER_CLASS=gthread`` brings the threaded server back.
 """
 
 from __future__ import annotations
@@ -28,8 +37,14 @@ workers = int(
     or os.environ.get("WEB_CONCURRENCY")
     or len(os.sched_getaffinity(0))
 )
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
+if worker_class == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
+# gevent: the connections a process holds open at once (slow or idle ones included).
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))  # gthread only
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 backlog = 2048
 timeout = 30

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("APP_DATABASE_URL", "DATABASE_URL"),
     )
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # Django under gevent: requests served at once per process (0: the pool size, so a
+    # request never waits for a connection), and how long the others may queue for a turn.
+    max_concurrent_requests: int = Field(default=0, ge=0)
+    request_queue_timeout: float = Field(default=10.0, gt=0)
     database_connect_timeout: float = Field(default=2.0, gt=0)
     database_statement_timeout_ms: int = Field(default=15_000, ge=0)
     redis_url: str = Field(
