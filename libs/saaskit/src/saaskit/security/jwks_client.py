@@ -15,6 +15,7 @@ import httpx
 import jwt
 
 from saaskit.security.keys import ALGORITHM
+from saaskit.security.tokens import PublicKey
 
 
 class JWKSCache:
@@ -22,11 +23,11 @@ class JWKSCache:
         self.url = url
         self.min_refresh_seconds = min_refresh_seconds
         self.timeout = timeout
-        self._keys: dict[str, object] = {}
+        self._keys: dict[str, PublicKey] = {}
         self._last_fetch = float("-inf")
         self._lock = asyncio.Lock()
 
-    def get(self, kid: str) -> object | None:
+    def get(self, kid: str) -> PublicKey | None:
         return self._keys.get(kid)
 
     async def refresh(self) -> None:
@@ -34,7 +35,7 @@ class JWKSCache:
             response = await client.get(self.url)
             response.raise_for_status()
             document = response.json()
-        keys: dict[str, object] = {}
+        keys: dict[str, PublicKey] = {}
         for entry in document.get("keys", []):
             if entry.get("alg", ALGORITHM) != ALGORITHM or "kid" not in entry:
                 continue
@@ -42,7 +43,7 @@ class JWKSCache:
         self._keys = keys
         self._last_fetch = time.monotonic()
 
-    async def get_or_refresh(self, kid: str) -> object | None:
+    async def get_or_refresh(self, kid: str) -> PublicKey | None:
         key = self._keys.get(kid)
         if key is not None:
             return key

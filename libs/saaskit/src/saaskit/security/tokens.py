@@ -1,4 +1,5 @@
-"""Access tokens (JWT, PyJWT, EdDSA pinned) and opaque refresh tokens.
+"""Access tokens (JWT, PyJWT, EdDSA pinned), opaque refresh tokens, and the pair of them
+that login and refresh answer.
 
 Verification pins the algorithm, requires ``exp``/``iat``/``iss``/``aud``/``sub``/``jti``
 and takes the key from the token's ``kid`` only; a token with ``alg: none``, HS256
@@ -14,10 +15,16 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal, TypedDict
 
 import jwt
+from jwt.algorithms import AllowedPublicKeys
+from jwt.types import Options
 
 from saaskit.security.keys import ALGORITHM, KeySet
+
+# A key that verifies a signature: a ``cryptography`` public key object.
+PublicKey = AllowedPublicKeys
 
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti"]
 
@@ -55,7 +62,7 @@ class AccessTokenIssuer:
 
 
 # Resolves a ``kid`` to a public key object, or None when unknown.
-KeyLookup = Callable[[str], object | None]
+KeyLookup = Callable[[str], PublicKey | None]
 
 
 class AccessTokenVerifier:
@@ -64,7 +71,7 @@ class AccessTokenVerifier:
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
-        self._options = {"require": REQUIRED_CLAIMS}
+        self._options: Options = {"require": REQUIRED_CLAIMS}
 
     def kid_of(self, token: str) -> str:
         try:
@@ -78,7 +85,7 @@ class AccessTokenVerifier:
             raise InvalidToken("token has no kid")
         return kid
 
-    def verify_with_key(self, token: str, key: object) -> AccessClaims:
+    def verify_with_key(self, token: str, key: PublicKey) -> AccessClaims:
         try:
             claims = jwt.decode(
                 token,
@@ -107,11 +114,30 @@ class AccessTokenVerifier:
 def local_lookup(keys: KeySet) -> KeyLookup:
     """Key lookup for a service that holds the key set itself."""
 
-    def lookup(kid: str) -> object | None:
+    def lookup(kid: str) -> PublicKey | None:
         key = keys.by_kid.get(kid)
         return key.public_key if key else None
 
     return lookup
+
+
+class TokenPairBody(TypedDict):
+    """The contract's ``TokenPair``: the body of a login and of a refresh, on both stacks."""
+
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"]
+    expires_in: int
+
+
+def token_pair(issuer: AccessTokenIssuer, user_id: int, refresh_token: str) -> TokenPairBody:
+    """A new access token for ``user_id`` with the refresh token that goes with it."""
+    return {
+        "access_token": issuer.issue(user_id),
+        "refresh_token": refresh_token,
+        "token_type": "bearer",
+        "expires_in": issuer.ttl_seconds,
+    }
 
 
 def new_refresh_token() -> str:
