@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 
 from tests.contract.shapes import ME, TOKEN_PAIR, assert_invalid, assert_problem, assert_shape
@@ -47,6 +50,38 @@ def test_register_twice_is_409_for_email_or_username_in_any_case(stack):
     )
     assert assert_problem(same_name, 409)["detail"] == "this username is already registered"
     assert assert_problem(same_email, 409)["detail"] == "this email is already registered"
+
+
+RACERS = 6
+
+
+async def _register_at_once(stack, bodies: list[dict]) -> list[httpx.Response]:
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=len(bodies))) as client:
+        return await asyncio.gather(*(client.post(stack.url("/auth/register"), json=b) for b in bodies))
+
+
+def _racer(name: str, field: str, i: int) -> dict:
+    """Racer ``i`` shares ``field`` with the others (in either case) and nothing else."""
+    shared = name if i % 2 else name.upper()
+    if field == "email":
+        return {"email": f"{shared}@example.com", "username": f"{name}_{i}", "password": PASSWORD}
+    return {"email": f"{name}_{i}@example.com", "username": shared, "password": PASSWORD}
+
+
+@pytest.mark.parametrize("field", ["email", "username"])
+def test_racing_registrations_of_one_name_are_one_201_and_409s_naming_it(stack, field):
+    """Registrations racing past the "is it taken?" check meet the unique index, and the
+    index, not the error's text, says which field the 409 names: these usernames have
+    "email" in them, which the error's text repeats (Django's text search named the
+    email for a username race)."""
+    name = unique_username("email_race")
+    bodies = [_racer(name, field, i) for i in range(RACERS)]
+    responses = asyncio.run(_register_at_once(stack, bodies))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [409] * (RACERS - 1), [r.text for r in responses]
+    for response in responses:
+        if response.status_code == 409:
+            assert assert_problem(response, 409)["detail"] == f"this {field} is already registered"
 
 
 @pytest.mark.parametrize(

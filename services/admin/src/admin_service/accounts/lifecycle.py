@@ -11,9 +11,9 @@ its answer nor its timing tells whether the address is registered.
 
 from __future__ import annotations
 
-import redis
 from django.db import connection, transaction
 from django.db.models.functions import Now
+from redis.exceptions import RedisError
 
 from admin_service import runtime
 from admin_service.accounts.models import RefreshToken, User
@@ -49,7 +49,7 @@ def _probe_after_commit() -> None:
     def probe() -> None:
         try:
             queue.probe_sync(runtime.redis_client())
-        except redis.exceptions.RedisError as exc:
+        except RedisError as exc:
             log.warning("queue probe failed", error=str(exc))
 
     transaction.on_commit(probe)

@@ -31,6 +31,7 @@ class User(models.Model):
 class RefreshToken(models.Model):
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(User, models.DO_NOTHING, related_name="refresh_tokens")
+    user_id: int  # the foreign key's column, which Django adds; declared for type checkers
     family_id = models.UUIDField()
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(db_default=Now())

@@ -1,9 +1,11 @@
 """Registration, login and the refresh-token lifecycle, on Django's ORM.
 
-Refresh tokens rotate: each use marks the presented token used and issues a new one in
-the same family. Presenting a used (or revoked) token again is reuse, the sign of a
-stolen token: the whole family is revoked. ``select_for_update`` makes two concurrent
-refreshes with one token resolve as one rotation and one reuse.
+Refresh tokens rotate; what presenting one does (rotate, or refuse and perhaps revoke
+its family as reuse) is ``saaskit.security.refresh.decide_refresh``'s decision, the
+FastAPI twin's too. This module only reads the row under a lock (``select_for_update``:
+two concurrent refreshes with one token resolve as one rotation and one reuse) and
+applies the decision. The token pair, the 409's wording and which unique index a lost
+registration race hit are the kit's as well.
 """
 
 from __future__ import annotations
@@ -19,12 +21,11 @@ from admin_service.accounts import selectors
 from admin_service.accounts.models import RefreshToken, User
 from admin_service.jobs import services as jobs
 from saaskit import queue
-from saaskit.auth_problems import already_taken, invalid_credentials, invalid_refresh_token
-from saaskit.logging import get_logger
-from saaskit.security.tokens import hash_refresh_token, new_refresh_token
+from saaskit.auth_problems import already_taken, already_taken_by, invalid_credentials, refresh_refused
+from saaskit.db.constraints import violated_constraint
+from saaskit.security.refresh import RefreshDecision, StoredRefreshToken, decide_refresh, new_refresh
+from saaskit.security.tokens import TokenPairBody, hash_refresh_token, token_pair
 from saaskit.timeutil import utcnow
-
-log = get_logger(__name__)
 
 
 def register(*, email: str, username: str, password: str, full_name: str | None) -> User:
@@ -41,8 +42,10 @@ def register(*, email: str, username: str, password: str, full_name: str | None)
             job = jobs.create_job(user.id, queue.WELCOME_EMAIL, {"user_id": user.id})
             jobs.enqueue_after_commit(job)
     except IntegrityError as exc:
-        # Lost a race with a concurrent registration of the same name.
-        raise already_taken("email" if "email" in str(exc) else "username") from None
+        # Lost a race with a concurrent registration of the same name: the index says which.
+        if (problem := already_taken_by(violated_constraint(exc))) is None:
+            raise
+        raise problem from None
     return user
 
 
@@ -58,28 +61,15 @@ def authenticate(login: str, password: str) -> int:
 
 
 def _new_refresh(user_id: int, family: uuid.UUID) -> str:
-    token = new_refresh_token()
+    new = new_refresh(utcnow(), timedelta(seconds=runtime.app_settings().refresh_token_ttl_seconds))
     RefreshToken.objects.create(
-        user_id=user_id,
-        family_id=family,
-        token_hash=hash_refresh_token(token),
-        expires_at=utcnow() + timedelta(seconds=runtime.app_settings().refresh_token_ttl_seconds),
+        user_id=user_id, family_id=family, token_hash=new.token_hash, expires_at=new.expires_at
     )
-    return token
+    return new.token
 
 
-def _pair(user_id: int, refresh_token: str) -> dict:
-    issuer = runtime.token_issuer()
-    return {
-        "access_token": issuer.issue(user_id),
-        "refresh_token": refresh_token,
-        "token_type": "bearer",
-        "expires_in": issuer.ttl_seconds,
-    }
-
-
-def start_family(user_id: int) -> dict:
-    return _pair(user_id, _new_refresh(user_id, uuid.uuid4()))
+def start_family(user_id: int) -> TokenPairBody:
+    return token_pair(runtime.token_issuer(), user_id, _new_refresh(user_id, uuid.uuid4()))
 
 
 def revoke_family(family_id: uuid.UUID) -> None:
@@ -88,7 +78,7 @@ def revoke_family(family_id: uuid.UUID) -> None:
     )
 
 
-def rotate(presented: str) -> dict:
+def rotate(presented: str) -> TokenPairBody:
     with transaction.atomic():
         row = (
             RefreshToken.objects.select_for_update(of=("self",))
@@ -105,23 +95,22 @@ def rotate(presented: str) -> dict:
             .filter(token_hash=hash_refresh_token(presented))
             .first()
         )
-        refresh = _rotate_locked(row) if row is not None else None
-    if refresh is None:
-        raise invalid_refresh_token()
-    return _pair(row.user_id, refresh)
-
-
-def _rotate_locked(row: RefreshToken) -> str | None:
-    """The new refresh token, or None (committing any revocation) when refused."""
-    if row.used_at is not None or row.revoked_at is not None:
-        if row.revoked_at is None:
-            log.warning("refresh token reuse; revoking family", family=str(row.family_id))
-        revoke_family(row.family_id)
-        return None
-    if row.expires_at <= utcnow() or not row.user.is_active:
-        return None
-    RefreshToken.objects.filter(pk=row.pk).update(used_at=Now())
-    return _new_refresh(row.user_id, row.family_id)
+        stored = None if row is None else StoredRefreshToken(
+            expires_at=row.expires_at,
+            used_at=row.used_at,
+            revoked_at=row.revoked_at,
+            user_is_active=row.user.is_active,
+        )
+        decision = decide_refresh(stored, utcnow())
+        refresh = None
+        if row is not None and decision is RefreshDecision.ROTATE:
+            RefreshToken.objects.filter(pk=row.pk).update(used_at=Now())
+            refresh = _new_refresh(row.user_id, row.family_id)
+        elif row is not None and decision.revokes_family:
+            revoke_family(row.family_id)  # committed: the refusal leaves the block normally
+    if row is None or refresh is None:
+        raise refresh_refused(decision, row.family_id if row is not None else None)
+    return token_pair(runtime.token_issuer(), row.user_id, refresh)
 
 
 def logout(user_id: int, presented: str) -> None:

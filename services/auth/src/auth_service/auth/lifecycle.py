@@ -124,7 +124,7 @@ async def confirm_reset(
         select(users.c.email, users.c.password_hash, users.c.is_active)
         .where(users.c.id == user_id).with_for_update()
     )).one_or_none()
-    if row is None or not row.is_active or not tokens.check(
+    if user_id is None or row is None or not row.is_active or not tokens.check(
         RESET, token, reset_state(row.password_hash, row.email)
     ):
         raise invalid_account_token()

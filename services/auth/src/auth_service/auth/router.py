@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Depends, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
 
 from auth_service.auth import lifecycle, service
 from auth_service.auth.dependencies import (
     AccountTokensDep,
     KeysDep,
     LimiterDep,
+    PasswordFormDep,
     PasswordsDep,
     TokensDep,
     spend_address_budget,
@@ -31,6 +29,7 @@ from auth_service.auth.schemas import (
 from saaskit.auth_problems import RESET_REQUESTED, VERIFICATION_REQUESTED
 from saaskit.problems import ProblemError, unauthorized
 from saaskit.ratelimit import account_key
+from saaskit.security.tokens import TokenPairBody
 from saaskit.web.auth import CurrentUserId
 from saaskit.web.deps import ConnDep, QueueDep
 
@@ -72,12 +71,12 @@ async def register(
     dependencies=THROTTLE,
 )
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: PasswordFormDep,
     conn: ConnDep,
     passwords: PasswordsDep,
     tokens: TokensDep,
     limiter: LimiterDep,
-) -> TokenPair:
+) -> TokenPairBody:
     account = account_key("api", form.username)
     await limiter.check_account(account)  # a spent account is refused, right password or not
     try:
@@ -95,7 +94,7 @@ async def token(
     responses={401: {"description": "invalid, expired, revoked or reused token", **PROBLEM}, **THROTTLED},
     dependencies=THROTTLE,
 )
-async def refresh(data: RefreshIn, conn: ConnDep, tokens: TokensDep) -> TokenPair:
+async def refresh(data: RefreshIn, conn: ConnDep, tokens: TokensDep) -> TokenPairBody:
     return await tokens.rotate(conn, data.refresh_token)
 
 

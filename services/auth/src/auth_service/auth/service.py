@@ -1,10 +1,11 @@
 """What the auth API does, on one database connection per call.
 
-Refresh tokens rotate: each use marks the presented token used and issues a new one in
-the same family. Presenting a used (or revoked) token again is reuse, the sign of a
-stolen token: the whole family is revoked, so the thief and the victim are both logged
-out of that login. The row lock (``FOR UPDATE``) makes two concurrent refreshes with
-the same token resolve as one rotation and one reuse.
+Refresh tokens rotate; what presenting one does (rotate, or refuse and perhaps revoke
+its family as reuse) is ``saaskit.security.refresh.decide_refresh``'s decision, the
+Django twin's too. This module only reads the row under a lock (``FOR UPDATE``: two
+concurrent refreshes with one token resolve as one rotation and one reuse) and applies
+the decision. The token pair, the 409's wording and which unique index a lost
+registration race hit are the kit's as well.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from auth_service.auth.exceptions import already_taken, invalid_credentials, invalid_refresh_token
-from auth_service.auth.schemas import Me, RegisterIn, TokenPair
+from auth_service.auth.schemas import Me, RegisterIn
 from saaskit import queue
+from saaskit.auth_problems import already_taken, already_taken_by, invalid_credentials, refresh_refused
+from saaskit.db.constraints import violated_constraint
 from saaskit.db.schema import jobs, refresh_tokens, users
 from saaskit.logging import get_logger
 from saaskit.security.passwords import PasswordService
-from saaskit.security.tokens import AccessTokenIssuer, hash_refresh_token, new_refresh_token
+from saaskit.security.refresh import RefreshDecision, StoredRefreshToken, decide_refresh, new_refresh
+from saaskit.security.tokens import AccessTokenIssuer, TokenPairBody, hash_refresh_token, token_pair
 from saaskit.timeutil import utcnow
 
 log = get_logger(__name__)
@@ -43,30 +46,20 @@ class TokenService:
     refresh_ttl: timedelta
 
     async def _new_refresh(self, conn: AsyncConnection, user_id: int, family: uuid.UUID) -> str:
-        token = new_refresh_token()
+        new = new_refresh(utcnow(), self.refresh_ttl)
         await conn.execute(
             insert(refresh_tokens).values(
-                user_id=user_id,
-                family_id=family,
-                token_hash=hash_refresh_token(token),
-                expires_at=utcnow() + self.refresh_ttl,
+                user_id=user_id, family_id=family, token_hash=new.token_hash, expires_at=new.expires_at
             )
         )
-        return token
+        return new.token
 
-    def _pair(self, user_id: int, refresh_token: str) -> TokenPair:
-        return TokenPair(
-            access_token=self.issuer.issue(user_id),
-            refresh_token=refresh_token,
-            expires_in=self.issuer.ttl_seconds,
-        )
-
-    async def start_family(self, conn: AsyncConnection, user_id: int) -> TokenPair:
+    async def start_family(self, conn: AsyncConnection, user_id: int) -> TokenPairBody:
         refresh = await self._new_refresh(conn, user_id, uuid.uuid4())
         await conn.commit()
-        return self._pair(user_id, refresh)
+        return token_pair(self.issuer, user_id, refresh)
 
-    async def rotate(self, conn: AsyncConnection, presented: str) -> TokenPair:
+    async def rotate(self, conn: AsyncConnection, presented: str) -> TokenPairBody:
         row = (
             await conn.execute(
                 select(
@@ -79,22 +72,22 @@ class TokenService:
                 .with_for_update(of=refresh_tokens)
             )
         ).one_or_none()
-        if row is None:
-            raise invalid_refresh_token()
-        if row.used_at is not None or row.revoked_at is not None:
-            if row.revoked_at is None:
-                log.warning("refresh token reuse; revoking family", family=str(row.family_id))
-            await revoke_family(conn, row.family_id)
-            await conn.commit()
-            raise invalid_refresh_token()
-        if row.expires_at <= utcnow() or not row.is_active:
-            raise invalid_refresh_token()
+        stored = None if row is None else StoredRefreshToken(
+            expires_at=row.expires_at, used_at=row.used_at, revoked_at=row.revoked_at,
+            user_is_active=row.is_active,
+        )
+        decision = decide_refresh(stored, utcnow())
+        if row is None or decision is not RefreshDecision.ROTATE:
+            if row is not None and decision.revokes_family:
+                await revoke_family(conn, row.family_id)
+                await conn.commit()
+            raise refresh_refused(decision, row.family_id if row is not None else None)
         await conn.execute(
             update(refresh_tokens).where(refresh_tokens.c.id == row.id).values(used_at=func.now())
         )
         refresh = await self._new_refresh(conn, row.user_id, row.family_id)
         await conn.commit()
-        return self._pair(row.user_id, refresh)
+        return token_pair(self.issuer, row.user_id, refresh)
 
 
 async def revoke_family(conn: AsyncConnection, family_id: uuid.UUID) -> None:
@@ -140,10 +133,11 @@ async def register(
             )
         ).one()
     except IntegrityError as exc:
-        # Lost a race with a concurrent registration of the same name.
+        # Lost a race with a concurrent registration of the same name: the index says which.
         await conn.rollback()
-        field = "email" if "email" in str(exc.orig) else "username"
-        raise already_taken(field) from None
+        if (problem := already_taken_by(violated_constraint(exc))) is None:
+            raise
+        raise problem from None
     job_id = (
         await conn.execute(
             pg_insert(jobs)
