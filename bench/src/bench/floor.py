@@ -73,6 +73,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     jwks = JWKSCache(settings.jwks_url, settings.jwks_min_refresh_seconds)
     pool: asyncpg.Pool | None = None
 
+    def started_pool() -> asyncpg.Pool:
+        if pool is None:  # the lifespan opens it before the first request
+            raise RuntimeError("the database pool is not open")
+        return pool
+
     async def authenticated(request: Request) -> bool:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
@@ -92,7 +97,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             return _problem(401, "missing or invalid access token")
         if request.path_params["id"] > BIGINT_MAX:
             return _problem(404, "user not found")
-        async with pool.acquire() as conn:
+        async with started_pool().acquire() as conn:
             row = await conn.fetchrow(USER_SQL, request.path_params["id"])
         return _json(_user(row)) if row else _problem(404, "user not found")
 
@@ -106,7 +111,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         user_id = request.path_params["id"]
         if user_id > BIGINT_MAX:
             return _problem(404, "user not found")
-        async with pool.acquire() as conn:
+        async with started_pool().acquire() as conn:
             row = await conn.fetchrow(USER_SQL, user_id)
             rows = await conn.fetch(POSTS_SQL, user_id, posts_limit, comments_limit) if row else []
         if row is None:
