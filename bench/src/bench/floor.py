@@ -5,6 +5,12 @@ Starlette routing, an asyncpg pool, the token verified exactly as the services d
 SQL, orjson out. No ORM, no validation layer, no middleware. It is the benchmark's
 reference column: what Python itself costs on this machine for the same request.
 
+It answers bad input as the resources service does (``tests/bench/test_variants.py``):
+the token first (401), then every parameter (one 422 naming each bad one, in FastAPI's
+words), then 404. A parameter of plain ASCII digits in range is taken as is; only one
+that is not goes to pydantic, the validator FastAPI uses, for the same verdict and
+message, so the good request pays for no validator.
+
     uvicorn bench.floor:create_app --factory --workers 2 --loop uvloop --http httptools
 
 Configured like every service, from ``APP_*`` variables (database URL and pool size,
@@ -15,14 +21,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 import asyncpg
 import orjson
+from pydantic import Field, TypeAdapter, ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from saaskit.db.overview import COMMENTS_LIMIT, POSTS_LIMIT
 from saaskit.db.urls import libpq_url
 from saaskit.metrics import render_metrics
 from saaskit.problems import PROBLEM_JSON, problem
@@ -49,22 +58,40 @@ def _json(body: object, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
 
-def _problem(status: int, detail: str) -> Response:
+def _problem(status: int, detail: str, errors: list[dict] | None = None) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return Response(orjson.dumps(problem(status, detail)), status_code=status,
-                    media_type=PROBLEM_JSON, headers=headers)
+    title = "Unprocessable Content" if status == 422 else None  # as saaskit.web.errors
+    return Response(orjson.dumps(problem(status, detail, title=title, errors=errors)),
+                    status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+class _Param:
+    """An integer parameter with FastAPI's bounds and FastAPI's (pydantic's) verdicts."""
+
+    def __init__(self, where: str, name: str, low: int, high: int, default: int = 0) -> None:
+        self.loc, self.low, self.high, self.default = [where, name], low, high, default
+        self.adapter = TypeAdapter(Annotated[int, Field(ge=low, le=high)])
+
+    def parse(self, raw: str | None, errors: list[dict]) -> int:
+        if raw is None:
+            return self.default
+        if raw.isascii() and raw.isdigit() and self.low <= (value := int(raw)) <= self.high:
+            return value
+        try:
+            return self.adapter.validate_python(raw)
+        except ValidationError as exc:
+            errors.extend({"loc": self.loc, "msg": e["msg"]} for e in exc.errors())
+            return self.default
+
+
+USER_ID = _Param("path", "id", 1, BIGINT_MAX)
+POSTS = _Param("query", "posts_limit", *POSTS_LIMIT)
+COMMENTS = _Param("query", "comments_limit", *COMMENTS_LIMIT)
 
 
 def _user(row) -> dict:
     return {"id": row["id"], "username": row["username"], "full_name": row["full_name"],
             "created_at": rfc3339(row["created_at"])}
-
-
-def _int_param(request: Request, name: str, default: int, maximum: int) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= maximum else None
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -95,22 +122,24 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def user(request: Request) -> Response:
         if not await authenticated(request):
             return _problem(401, "missing or invalid access token")
-        if request.path_params["id"] > BIGINT_MAX:
-            return _problem(404, "user not found")
+        errors: list[dict] = []
+        user_id = USER_ID.parse(request.path_params["id"], errors)
+        if errors:
+            return _problem(422, "the request is not valid", errors)
         async with started_pool().acquire() as conn:
-            row = await conn.fetchrow(USER_SQL, request.path_params["id"])
+            row = await conn.fetchrow(USER_SQL, user_id)
         return _json(_user(row)) if row else _problem(404, "user not found")
 
     async def overview(request: Request) -> Response:
         if not await authenticated(request):
             return _problem(401, "missing or invalid access token")
-        posts_limit = _int_param(request, "posts_limit", 10, 50)
-        comments_limit = _int_param(request, "comments_limit", 5, 20)
-        if posts_limit is None or comments_limit is None:
-            return _problem(422, "the request is not valid")
-        user_id = request.path_params["id"]
-        if user_id > BIGINT_MAX:
-            return _problem(404, "user not found")
+        errors: list[dict] = []
+        query = request.query_params
+        user_id = USER_ID.parse(request.path_params["id"], errors)
+        posts_limit = POSTS.parse(query.get("posts_limit"), errors)
+        comments_limit = COMMENTS.parse(query.get("comments_limit"), errors)
+        if errors:
+            return _problem(422, "the request is not valid", errors)
         async with started_pool().acquire() as conn:
             row = await conn.fetchrow(USER_SQL, user_id)
             rows = await conn.fetch(POSTS_SQL, user_id, posts_limit, comments_limit) if row else []
@@ -159,8 +188,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/users/{id:int}", user),
-            Route("/users/{id:int}/overview", overview),
+            Route("/users/{id}", user),
+            Route("/users/{id}/overview", overview),
             Route("/healthz", healthz),
             Route("/metrics", metrics),
         ],
