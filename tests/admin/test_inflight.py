@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import orjson
 
@@ -45,9 +46,9 @@ def test_a_wait_that_times_out_leaves_the_queue():
 
 
 def _call(app, path: str) -> tuple[str, dict[str, str], bytes]:
-    seen: dict[str, object] = {}
+    seen: dict[str, Any] = {}
 
-    def start_response(status, headers):
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
         seen["status"], seen["headers"] = status, dict(headers)
 
     body = app({"PATH_INFO": path, "REQUEST_METHOD": "GET"}, start_response)
