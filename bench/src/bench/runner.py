@@ -14,13 +14,6 @@ from bench.scenarios import FLOOR, FLOOR_NOT_APPLICABLE, IMPLEMENTATIONS, Scenar
 from bench.sqlstats import delta, snapshot
 from bench.stack import DATABASE, ROLES, Stack, Target
 
-# What each scenario needs besides the target's own API module(s).
-NEEDS = {"upload_10mb": ("files_service.main",), "job_trigger": ("worker.__main__",)}
-CORE = {
-    "fastapi": ("auth_service.main", "resources_service.main"),
-    "django": ("admin_service.wsgi", "admin_service.urls", "services/admin/gunicorn.conf.py"),
-}
-
 
 @dataclass
 class Repetition:
@@ -44,13 +37,6 @@ class Cell:
 def why_unavailable(scenario: Scenario, target: Target) -> str | None:
     if target.name == FLOOR and not scenario.floor_applies:
         return FLOOR_NOT_APPLICABLE
-    needed = [
-        *CORE.get(target.name, ()),
-        *(NEEDS.get(scenario.script, ()) if target.name != FLOOR else ()),
-    ]
-    missing = [m for m in needed if m in target.missing]
-    if missing:
-        return "cannot run: " + "; ".join(f"{m} {target.missing[m]}" for m in missing)
     if not target.base_url:
         return "cannot run: no URL for this implementation"
     return None

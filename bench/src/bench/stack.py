@@ -2,11 +2,14 @@
 PostgreSQL (with ``pg_stat_statements``) and Redis from the wheels, the migrations, the
 seeded data set, then every server in its production configuration, pinned to the
 server cores. Or the same shape built from URLs given on the command line (a cluster
-reached through ``kubectl port-forward``)."""
+reached through ``kubectl port-forward``).
+
+Every service of a selected implementation is started, or the run stops: a service
+package that cannot be imported is an error naming it (``devstack.packages``), never a
+column of the report quietly marked missing, which a reader would take for a result."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import secrets
 import sys
@@ -21,6 +24,7 @@ from psycopg import sql
 from bench.processes import Server
 from bench.seed import SEED_PASSWORD, SIZES, seed
 from devstack.net import free_port
+from devstack.packages import require_module
 from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis
 from saaskit.db.migrate import upgrade
@@ -65,7 +69,6 @@ class Target:
     files_url: str
     metrics_urls: dict[str, str]  # service -> its /metrics
     configuration: str
-    missing: dict[str, str] = field(default_factory=dict)  # module -> why it cannot run
 
     def k6_env(self) -> dict[str, str]:
         return {"BASE_URL": self.base_url, "AUTH_URL": self.auth_url, "FILES_URL": self.files_url}
@@ -82,13 +85,19 @@ class Stack:
     worker_metrics_url: str | None = None
     settings: dict[str, object] = field(default_factory=dict)
     commands: dict[str, str] = field(default_factory=dict)
+    # For servers started beside the stack (bench.variants): the environment every server
+    # gets (without APP_DATABASE_URL), each role's database URL, the seeding time.
+    env: dict[str, str] = field(default_factory=dict)
+    database_urls: dict[str, str] = field(default_factory=dict)
+    seed_seconds: float | None = None
 
 
-def module_present(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
+# What each implementation's servers import, and the worker every job scenario needs.
+REQUIRED_MODULES = {
+    "fastapi": ("auth_service.main", "resources_service.main", "files_service.main"),
+    "django": ("admin_service.wsgi", "admin_service.urls"),
+    "worker": ("worker.__main__",),
+}
 
 
 def _uvicorn(app: str, port: int, workers: int) -> list[str]:
@@ -158,6 +167,12 @@ def _affinity(cpus: tuple[int, ...] | None):
 @contextmanager
 def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str, ...]):
     """Start everything; yields a ``Stack``; stops everything on exit. ``log(str)`` reports."""
+    # Checked before anything starts. The floor logs in through FastAPI's auth.
+    for name in ("fastapi", *selected, "worker"):
+        for module in REQUIRED_MODULES.get(name, ()):
+            require_module(module, "the benchmark")
+    if "django" in selected and not GUNICORN_CONF.exists():
+        raise FileNotFoundError(f"the Django server's configuration is missing: {GUNICORN_CONF}")
     logs = work_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     per_worker = options.workers * options.pool_size
@@ -186,7 +201,8 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
         started = time.monotonic()
         log(f"seeding the {options.size!r} data set (seed {options.seed})")
         counts = seed(database_url, options.size, options.seed)
-        log(f"seeded in {time.monotonic() - started:.0f}s")
+        seed_seconds = time.monotonic() - started
+        log(f"seeded in {seed_seconds:.0f}s")
 
         keys = ensure_key_dir(work_dir / "keys")
         storage = work_dir / "storage"
@@ -248,11 +264,6 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
         forks = w > 1  # uvicorn --workers 1 runs one process, no supervisor
         targets: dict[str, Target] = {}
         commands: dict[str, str] = {}
-        fastapi_missing = {
-            m: "not written yet"
-            for m in ("auth_service.main", "resources_service.main", "files_service.main")
-            if not module_present(m)
-        }
         auth = start(
             server(
                 "auth",
@@ -267,8 +278,6 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
             ("resources", "resources_service.main"),
             ("files", "files_service.main"),
         ):
-            if module in fastapi_missing:
-                continue
             port = free_port()
             urls[name] = start(
                 server(
@@ -281,34 +290,25 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
             ).url
         targets["fastapi"] = Target(
             "fastapi",
-            urls.get("resources", ""),
+            urls["resources"],
             auth.url,
-            urls.get("files", ""),
+            urls["files"],
             {n: f"{u}/metrics" for n, u in urls.items()},
             f"uvicorn --workers {w} --loop uvloop --http httptools --no-access-log; "
             f"asyncpg pool {options.pool_size} per worker process",
-            fastapi_missing,
         )
 
         if "django" in selected:
-            django_missing = {
-                m: "not written yet"
-                for m in ("admin_service.wsgi", "admin_service.urls")
-                if not module_present(m)
-            }
-            if not GUNICORN_CONF.exists():
-                django_missing[str(GUNICORN_CONF.relative_to(ROOT))] = "not written yet"
             port = free_port()
             url = f"http://127.0.0.1:{port}"
-            if not django_missing:
-                admin = server("admin", _gunicorn(port, w), "django", port)
-                log("django: manage migrate (Django's own tables)")
-                _run(
-                    [str(BIN / "python"), "-m", "admin_service.manage", "migrate", "--noinput"],
-                    admin.env,
-                    logs / "admin-migrate.log",
-                )
-                start(admin)
+            admin = server("admin", _gunicorn(port, w), "django", port)
+            log("django: manage migrate (Django's own tables)")
+            _run(
+                [str(BIN / "python"), "-m", "admin_service.manage", "migrate", "--noinput"],
+                admin.env,
+                logs / "admin-migrate.log",
+            )
+            start(admin)
             targets["django"] = Target(
                 "django",
                 url,
@@ -317,7 +317,6 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
                 {"admin": f"{url}/metrics"},
                 f"gunicorn -c services/admin/gunicorn.conf.py --workers {w}; "
                 f"psycopg pool {options.pool_size} per worker process",
-                django_missing,
             )
 
         if "floor" in selected:
@@ -342,24 +341,19 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
                 "per worker process",
             )
 
-        worker_metrics = None
-        if module_present("worker.__main__"):
-            port = free_port()
-            start(
-                server(
-                    "worker",
-                    [str(BIN / "python"), "-m", "worker"],
-                    "worker",
-                    port,
-                    multiprocess=False,
-                    health_path="/metrics",
-                    env={"APP_WORKER_METRICS_PORT": str(port)},
-                )
+        port = free_port()
+        start(
+            server(
+                "worker",
+                [str(BIN / "python"), "-m", "worker"],
+                "worker",
+                port,
+                multiprocess=False,
+                health_path="/metrics",
+                env={"APP_WORKER_METRICS_PORT": str(port)},
             )
-            worker_metrics = f"http://127.0.0.1:{port}/metrics"
-        else:
-            for t in targets.values():
-                t.missing["worker.__main__"] = "not written yet (jobs never complete)"
+        )
+        worker_metrics = f"http://127.0.0.1:{port}/metrics"
 
         for s in servers:
             # As a reader reruns them from the repository root, not as this machine had them.
@@ -369,6 +363,9 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
             users=counts.users,
             posts=counts.posts,
             admin_database_url=admin_url,
+            env=base_env,
+            database_urls={name: _role_url(pg, role) for name, role in ROLES.items()},
+            seed_seconds=seed_seconds,
             worker_metrics_url=worker_metrics,
             settings={
                 "workers_per_server": w,
