@@ -9,22 +9,22 @@ from unittest import mock
 import pytest
 
 from saaskit.settings import get_settings
+from tests.support.env import service_settings, settings_env
 
 
 @pytest.fixture(scope="session")
 def django_setup(pg, redis_server, keys_dir, tmp_path_factory):
     env = {
         "DJANGO_SETTINGS_MODULE": "admin_service.settings",
-        "APP_ENVIRONMENT": "test",
-        "APP_SECRET_KEY": "admin-test-secret",
-        "APP_ALLOWED_HOSTS": "testserver",  # django.test.Client's host
-        "APP_CSRF_TRUSTED_ORIGINS": "http://testserver",
-        "APP_DATABASE_URL": pg.create_database("admin_tests", template="app_template"),
-        "APP_REDIS_URL": redis_server.url(),
-        "APP_JWT_KEYS_DIR": str(keys_dir),
-        "APP_STORAGE_LOCAL_DIR": str(tmp_path_factory.mktemp("admin-storage")),
-        "APP_LOG_LEVEL": "WARNING",
-        "APP_LOG_JSON": "false",
+        **settings_env(service_settings(
+            secret_key="admin-test-secret",
+            allowed_hosts=("testserver",),  # django.test.Client's host
+            csrf_trusted_origins=("http://testserver",),
+            database_url=pg.create_database("admin_tests", template="app_template"),
+            redis_url=redis_server.url(),
+            jwt_keys_dir=keys_dir,
+            storage_local_dir=tmp_path_factory.mktemp("admin-storage"),
+        )),
     }
     # The settings are read from the environment once, here; nothing leaks to other suites.
     with mock.patch.dict(os.environ, env):

@@ -6,6 +6,7 @@ import pytest
 import redis
 
 from tests.support.api import PASSWORD, register, unique_username
+from tests.support.problems import assert_problem
 
 
 def _body(**overrides):
@@ -39,9 +40,7 @@ def test_duplicate_email_or_username_is_409_case_insensitively(auth_url, field):
     second = _body()
     second[field] = first[field].upper()
     response = httpx.post(f"{auth_url}/auth/register", json=second)
-    assert response.status_code == 409
-    assert response.headers["content-type"] == "application/problem+json"
-    assert field in response.json()["detail"]
+    assert field in assert_problem(response, 409)["detail"]
 
 
 @pytest.mark.parametrize(
@@ -61,10 +60,7 @@ def test_duplicate_email_or_username_is_409_case_insensitively(auth_url, field):
 )
 def test_invalid_registration_is_422_and_writes_nothing(auth_url, database_url, overrides, loc):
     response = httpx.post(f"{auth_url}/auth/register", json=_body(**overrides))
-    assert response.status_code == 422
-    assert response.headers["content-type"] == "application/problem+json"
-    problem = response.json()
-    assert problem["status"] == 422 and problem["title"] and problem["detail"]
+    problem = assert_problem(response, 422)
     assert loc in [e["loc"] for e in problem["errors"]]
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == 0
@@ -74,8 +70,7 @@ def test_malformed_json_is_400_problem(auth_url):
     response = httpx.post(
         f"{auth_url}/auth/register", content=b"{not json", headers={"content-type": "application/json"}
     )
-    assert response.status_code == 400  # the contract's "bad input" rules
-    assert response.headers["content-type"] == "application/problem+json"
+    assert_problem(response, 400)  # the contract's "bad input" rules
 
 
 def test_registration_records_and_queues_a_welcome_email_job(auth_url, database_url, redis_url):

@@ -1,4 +1,4 @@
-"""The browser suite: both stacks as real processes (the contract suite's fixtures), a
+"""The browser suite: both stacks as real processes (``tests.support.fixtures.stacks``), a
 staff account for the Django admin, and one headless Chromium for the session."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser.driver import Browser
-from tests.contract.conftest import contract_env, contract_logs, django, fastapi  # noqa: F401
 from tests.contract.stacks import BIN, ROOT
 from tests.support.api import unique_username
 
@@ -18,7 +17,7 @@ STAFF_PASSWORD = "staff-browser-pw-1"
 
 
 @pytest.fixture(scope="session")
-def browser(fastapi, django) -> Iterator[Browser]:  # noqa: F811
+def browser(fastapi, django) -> Iterator[Browser]:
     """Started after both stacks so it quits before them: its open keep-alive
     connections would hold up their graceful stop."""
     chromium = Browser()
@@ -38,7 +37,7 @@ def page(browser: Browser) -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def staff(django, contract_env) -> tuple[str, str]:  # noqa: F811
+def staff(django, contract_env) -> tuple[str, str]:
     """A Django superuser in the contract database, made the way an operator makes one."""
     username = unique_username("staff")
     env = {

@@ -1,4 +1,6 @@
-"""Response shapes of the contract: keys and value types, checked on both stacks."""
+"""Response shapes of the contract: keys and value types, checked on both stacks.
+(``assert_problem`` is the one of ``tests.support.problems``, named here too for the
+contract tests that import it with the other shapes.)"""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ import re
 from typing import Any
 
 import httpx
+
+from tests.support.problems import assert_problem
 
 NoneType = type(None)
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
@@ -54,8 +58,6 @@ JOB = {
     "result": (dict, NoneType),
     "error": (str, NoneType),
 }
-PROBLEM = {"type": str, "title": str, "status": int, "detail": str}
-VALIDATION_PROBLEM = {**PROBLEM, "errors": list}
 
 
 def _matches(value: Any, expected: Any) -> bool:
@@ -83,17 +85,6 @@ def assert_page(body: Any, item_spec: dict[str, Any]) -> list[dict]:
     for item in body["items"]:
         assert_shape(item, item_spec)
     return body["items"]
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, (response.status_code, response.text)
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert_shape(body, VALIDATION_PROBLEM if status == 422 else PROBLEM)
-    assert body["status"] == status
-    if status == 401:
-        assert response.headers["www-authenticate"].lower().startswith("bearer")
-    return body
 
 
 def assert_invalid(response: httpx.Response, *locs: list) -> dict:

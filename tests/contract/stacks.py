@@ -6,7 +6,6 @@ path prefix to its service. Django: one gunicorn server answering every path.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -17,7 +16,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.servers import process_server
+from devstack.packages import require_module
+from tests.support.env import service_settings, settings_env
+from tests.support.servers import loopback_socket, process_server, socket_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -37,13 +38,6 @@ PREFIXES = {
     "jobs": "resources",
     "files": "files",
 }
-
-
-def service_exists(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 @dataclass
@@ -82,53 +76,49 @@ class Stack:
 
 
 def service_env(
-    database_url: str, redis_url: str, keys_dir: Path, storage_dir: Path, auth_port: int
+    database_url: str, redis_url: str, keys_dir: Path, storage_dir: Path
 ) -> dict[str, str]:
-    return {
-        "APP_ENVIRONMENT": "test",
-        "APP_SECRET_KEY": "contract-test-secret",
-        "APP_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "APP_CSRF_TRUSTED_ORIGINS": "http://127.0.0.1,http://localhost",
-        "APP_DATABASE_URL": database_url,
-        "APP_REDIS_URL": redis_url,
-        "APP_DATABASE_POOL_SIZE": "4",
-        "APP_JWT_KEYS_DIR": str(keys_dir),
-        "APP_JWT_ISSUER": "http://contract-tests",
-        "APP_JWKS_URL": f"http://127.0.0.1:{auth_port}/.well-known/jwks.json",
-        "APP_JWKS_MIN_REFRESH_SECONDS": "0",
-        "APP_STORAGE_BACKEND": "local",
-        "APP_STORAGE_LOCAL_DIR": str(storage_dir),
-        "APP_MAX_UPLOAD_BYTES": str(1024 * 1024),
-        "APP_ARGON2_TIME_COST": "1",
-        "APP_ARGON2_MEMORY_KIB": "1024",
-        "APP_ARGON2_PARALLELISM": "1",
-        "APP_LOG_LEVEL": "WARNING",
-        "APP_LOG_JSON": "false",
-    }
+    """The services' environment (the JWKS URL is added by ``fastapi_stack``, which binds
+    the auth service's port; Django reads its keys from the directory)."""
+    return settings_env(service_settings(
+        secret_key="contract-test-secret",
+        allowed_hosts=("127.0.0.1", "localhost"),
+        csrf_trusted_origins=("http://127.0.0.1", "http://localhost"),
+        database_url=database_url,
+        redis_url=redis_url,
+        database_pool_size=4,
+        jwt_keys_dir=keys_dir,
+        jwt_issuer="http://contract-tests",
+        jwks_min_refresh_seconds=0,
+        storage_backend="local",
+        storage_local_dir=storage_dir,
+        max_upload_bytes=1024 * 1024,
+    ))
 
 
 @contextmanager
-def fastapi_stack(env: dict[str, str], auth_port: int, logs: Path) -> Iterator[Stack]:
+def fastapi_stack(env: dict[str, str], logs: Path) -> Iterator[Stack]:
+    """Auth first, on a socket bound here whose port goes into every service's JWKS URL."""
+    for module in FASTAPI_SERVICES.values():
+        require_module(module, "the contract suite's FastAPI stack")
+    auth_socket = loopback_socket()
+    env = {**env, "APP_JWKS_URL": f"http://127.0.0.1:{socket_port(auth_socket)}/.well-known/jwks.json"}
     with ExitStack() as stack:
         urls = {}
         for service, module in FASTAPI_SERVICES.items():
-            if not service_exists(module):
-                continue  # not written yet: its tests run against Django only
             command = [
                 str(BIN / "uvicorn"),
                 f"{module}:create_app",
                 "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "{port}",
+                "--fd",
+                "{fd}",
                 "--no-access-log",
             ]
             urls[service] = stack.enter_context(
                 process_server(
                     command,
                     env,
-                    port=auth_port if service == "auth" else None,
+                    sock=auth_socket if service == "auth" else None,
                     cwd=ROOT,
                     log_path=logs / f"{service}.log",
                 )
@@ -153,6 +143,7 @@ def django_migrate(env: dict[str, str], logs: Path) -> None:
 def django_stack(
     env: dict[str, str], logs: Path, metrics_dir: Path, migrate: bool = True
 ) -> Iterator[Stack]:
+    require_module("admin_service.wsgi", "the contract suite's Django stack")
     if migrate:
         django_migrate(env, logs)
     command = [
@@ -160,7 +151,7 @@ def django_stack(
         "-c",
         str(ROOT / "services/admin/gunicorn.conf.py"),
         "--bind",
-        "127.0.0.1:{port}",
+        "fd://{fd}",
         "admin_service.wsgi:application",
     ]
     env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "GUNICORN_WORKERS": "2"}

@@ -23,8 +23,9 @@ import pytest
 
 from saaskit.bad_input import MAX_FORM_PARTS, MAX_JSON_DEPTH, MAX_QUERY_BYTES
 from saaskit.db.urls import libpq_url
-from tests.contract.shapes import assert_invalid, assert_problem
+from tests.contract.shapes import assert_invalid
 from tests.support.api import PASSWORD, new_account, unique_username
+from tests.support.problems import assert_problem
 
 MIB = 1024 * 1024
 # A refused body is left unread: the connection cannot carry another request (FastAPI

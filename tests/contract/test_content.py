@@ -10,10 +10,10 @@ from tests.contract.shapes import (
     USER_PUBLIC,
     assert_invalid,
     assert_page,
-    assert_problem,
     assert_shape,
 )
 from tests.support.api import new_account, unique_username
+from tests.support.problems import assert_problem
 
 
 def make_post(stack, account, title="hello", body="world") -> dict:

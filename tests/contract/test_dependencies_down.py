@@ -4,7 +4,6 @@ request leaves nothing half-written behind."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,8 +17,7 @@ from saaskit.security.keys import KeySet
 from saaskit.security.tokens import AccessTokenIssuer
 from tests.contract.stacks import Stack, django_stack, fastapi_stack
 from tests.support.api import new_account
-
-QUICK = 5.0  # seconds: far below any client's timeout, far above a 1-2 s connect timeout
+from tests.support.problems import assert_problem
 
 
 @contextmanager
@@ -27,7 +25,7 @@ def started(kind: str, env: dict[str, str], tmp_path, migrate: bool = True) -> I
     logs = tmp_path / "logs"
     logs.mkdir(exist_ok=True)
     if kind == "fastapi":
-        with fastapi_stack(env, int(env["_AUTH_PORT"]), logs) as stack:
+        with fastapi_stack(env, logs) as stack:
             yield stack
     else:
         metrics = tmp_path / "metrics"
@@ -42,54 +40,42 @@ def _token(env: dict[str, str], user_id: int = 1) -> dict[str, str]:
     return {"Authorization": f"Bearer {issuer.issue(user_id)}"}
 
 
-def _assert_quick_503(response: httpx.Response, elapsed: float) -> None:
-    assert response.status_code == 503, response.text
-    assert response.headers["content-type"] == "application/problem+json"
+def _assert_503(response: httpx.Response) -> None:
+    """A 503 problem, nothing leaked. Not a hang: the answer comes from the service's own
+    timeout, and a hang would end in the stack client's 15 s timeout and fail the test.
+    How fast is not asserted here (a loaded machine is slow): test_faults.py holds the
+    documented bound, measured per request on a warm keep-alive connection."""
+    assert_problem(response, 503)
     assert response.headers.get("retry-after")
-    assert elapsed < QUICK
     for leak in ("Traceback", "psycopg", "asyncpg", "sqlalchemy", "redis.exceptions"):
         assert leak not in response.text
-
-
-def _timed(call) -> tuple[httpx.Response, float]:
-    started_at = time.monotonic()
-    response = call()
-    return response, time.monotonic() - started_at
-
-
-def _own_auth_port(env: dict[str, str]) -> dict[str, str]:
-    port = free_port()
-    return {**env, "_AUTH_PORT": str(port),
-            "APP_JWKS_URL": f"http://127.0.0.1:{port}/.well-known/jwks.json"}
 
 
 @pytest.mark.parametrize("kind", ["fastapi", "django"])
 def test_database_down_is_a_quick_503(kind, contract_env, tmp_path):
     env = {
-        **_own_auth_port(contract_env),
+        **contract_env,
         "APP_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{free_port()}/app",
         "APP_DATABASE_CONNECT_TIMEOUT": "1",
     }
     # Nothing to migrate on a database that is not there; the servers start without it.
     with started(kind, env, tmp_path, migrate=False) as stack:
         headers = _token(env)
-        response, elapsed = _timed(lambda: stack.get("/users/1", headers=headers))
+        response = stack.get("/users/1", headers=headers)
         ready = stack.get("/readyz")
-    _assert_quick_503(response, elapsed)
+    _assert_503(response)
     assert ready.status_code == 503
     assert ready.json()["checks"]["database"].startswith("failed")
 
 
 @pytest.mark.parametrize("kind", ["fastapi", "django"])
 def test_redis_down_refuses_a_job_and_writes_no_row(kind, contract_env, tmp_path):
-    env = {**_own_auth_port(contract_env), "APP_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    env = {**contract_env, "APP_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
     with started(kind, env, tmp_path) as stack:
         account = new_account(stack.auth)  # registration still works without Redis
-        response, elapsed = _timed(
-            lambda: stack.post("/jobs", json={"type": "export_posts"}, headers=account.headers)
-        )
+        response = stack.post("/jobs", json={"type": "export_posts"}, headers=account.headers)
         ready = stack.get("/readyz")
-    _assert_quick_503(response, elapsed)
+    _assert_503(response)
     assert ready.status_code == 503 and ready.json()["checks"]["redis"].startswith("failed")
     with psycopg.connect(env["APP_DATABASE_URL"]) as conn:
         kinds = [r[0] for r in conn.execute(

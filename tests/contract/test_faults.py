@@ -30,7 +30,7 @@ from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis
 from saaskit.db.migrate import upgrade
 from tests.contract.stacks import Stack
-from tests.contract.test_dependencies_down import _own_auth_port, started
+from tests.contract.test_dependencies_down import started
 from tests.support.api import new_account
 
 JOBS = 10  # more than the pool's 4 connections: holding one across Redis starves the rest
@@ -61,7 +61,7 @@ def faulty(request, contract_env, tmp_path_factory) -> Iterator[Faulty]:
         pg.create_database("app")
         upgrade(pg.url("app"))
         redis_server.start(tmp / "redis.log")
-        env = {**_own_auth_port(contract_env), "APP_DATABASE_URL": pg.url("app"),
+        env = {**contract_env, "APP_DATABASE_URL": pg.url("app"),
                "APP_REDIS_URL": redis_server.url()}
         with started(request.param, env, tmp) as stack:
             yield Faulty(request.param, stack, pg, redis_server, env, tmp / "pg.log")

@@ -19,10 +19,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from devstack.net import free_port
-from tests.contract.shapes import assert_problem
 from tests.contract.stacks import BIN, ROOT, Stack, django_stack, fastapi_stack
 from tests.support.api import PASSWORD, register, unique_username
+from tests.support.problems import assert_problem
 
 ADDRESS_LIMIT = 8
 ACCOUNT_LIMIT = 3
@@ -43,11 +42,8 @@ def _from(stack: Stack, address: str) -> Stack:
 
 @pytest.fixture(scope="module")
 def throttled_env(contract_env) -> dict[str, str]:
-    port = free_port()
     return {
         **contract_env,
-        "_AUTH_PORT": str(port),
-        "APP_JWKS_URL": f"http://127.0.0.1:{port}/.well-known/jwks.json",
         "APP_LOGIN_RATE_ADDRESS_LIMIT": str(ADDRESS_LIMIT),
         "APP_LOGIN_RATE_ADDRESS_WINDOW_SECONDS": str(WINDOW),
         "APP_LOGIN_RATE_ACCOUNT_LIMIT": str(ACCOUNT_LIMIT),
@@ -61,7 +57,7 @@ def throttled_env(contract_env) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def throttled_fastapi(throttled_env, tmp_path_factory) -> Iterator[Stack]:
     logs = tmp_path_factory.mktemp("throttled-fastapi")
-    with fastapi_stack(throttled_env, int(throttled_env["_AUTH_PORT"]), logs) as stack:
+    with fastapi_stack(throttled_env, logs) as stack:
         yield stack
 
 

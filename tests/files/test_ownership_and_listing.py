@@ -18,8 +18,8 @@ import pytest
 from saaskit.db.urls import libpq_url
 from tests.files.client import download, upload
 from tests.support.api import Account, new_account
+from tests.support.problems import assert_problem
 
-PROBLEM_JSON = "application/problem+json"
 # Paging and authentication do not depend on where the bytes are kept: local storage only.
 LOCAL_ONLY = pytest.mark.parametrize("backend", ["local"])
 
@@ -28,14 +28,6 @@ def call(method: str, url: str, account: Account | None = None, **kwargs) -> htt
     headers = account.headers if account else {}
     headers = {**headers, **kwargs.pop("headers", {})}
     return httpx.request(method, url, headers=headers, timeout=30, **kwargs)
-
-
-def assert_problem(response: httpx.Response, status: int, what: str = "") -> dict:
-    assert response.status_code == status, (what, response.text)
-    assert response.headers["content-type"] == PROBLEM_JSON
-    body = response.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    return body
 
 
 def listed(files_url: str, account: Account, **params) -> httpx.Response:

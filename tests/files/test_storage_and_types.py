@@ -3,8 +3,6 @@ the files service with its storage down."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
@@ -12,8 +10,9 @@ from devstack.net import free_port
 from saaskit.filetypes import content_disposition, detect_content_type, sanitize_filename
 from saaskit.storage import ObjectNotFound, new_key
 from tests.files.client import upload
-from tests.files.conftest import MIB, s3_settings, serve_files, stored_keys
 from tests.support.api import new_account
+from tests.support.fixtures.storage import MIB, s3_settings, serve_files, stored_keys
+from tests.support.problems import assert_problem
 
 
 def test_a_failed_write_leaves_nothing_and_a_good_one_reads_back(storage):
@@ -39,17 +38,17 @@ def test_keys_are_never_taken_from_input(storage):
         storage.write("../../etc/passwd", [b"x"])
 
 
-def test_storage_down_means_not_ready_and_a_quick_503(settings, auth_url):
+def test_storage_down_means_not_ready_and_a_503_not_a_hang(settings, auth_url):
     down = s3_settings(settings, f"127.0.0.1:{free_port()}")  # nothing listens there
     with serve_files(down) as url:
         ready = httpx.get(f"{url}/readyz", timeout=30)
-        started = time.monotonic()
+        # No hang: the 503 comes from the storage client's own timeouts; a hang would end
+        # in the upload's client timeout and fail the test (how fast is not asserted).
         response = upload(url, new_account(auth_url), b"hello")
-        elapsed = time.monotonic() - started
 
     assert ready.status_code == 503 and ready.json()["checks"]["storage"].startswith("failed")
-    assert response.status_code == 503 and response.headers["retry-after"]
-    assert elapsed < 10
+    assert_problem(response, 503)
+    assert response.headers["retry-after"]
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,9 @@ from saaskit.db.urls import libpq_url
 from saaskit.queue import JOB_KEY_PREFIX, arq_job_id
 from saaskit.settings import Settings
 from tests.files.client import download, upload
-from tests.files.conftest import MIB, serve_files, stored_keys
 from tests.support.api import new_account
+from tests.support.fixtures.storage import MIB, serve_files, stored_keys
+from tests.support.problems import assert_problem
 
 
 def rows(settings: Settings, sql: LiteralString, *params: object) -> list[tuple[Any, ...]]:
@@ -97,9 +98,7 @@ def test_limit_is_inclusive_and_one_byte_over_is_refused_without_leftovers(
     over = upload(small_limit_url, account, b"a" * 4097)
 
     assert at_limit.status_code == 201, at_limit.text
-    assert over.status_code == 413
-    assert over.headers["content-type"] == "application/problem+json"
-    assert over.json()["status"] == 413
+    assert_problem(over, 413)
     assert rows(storage_settings, "SELECT count(*) FROM files") == [(1,)]
     assert rows(storage_settings, "SELECT count(*) FROM jobs") == [(2,)]  # welcome + 1 upload
     assert len(stored_keys(storage)) == 1

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from devstack.net import free_port
-from saas_images.engine import Engine
-from tests.conftest import private_redis_url
-from tests.images.containers import MIGRATE, Container, container, readable_copy, require_images, run_once
+from tests.images.containers import MIGRATE, Container, container, readable_copy, run_once
+from tests.support.env import service_settings, settings_env
+from tests.support.fixtures.backing import private_redis_url
 
 KEYS = "/var/run/saas/keys"
 IMAGES_REDIS_DB = 2
@@ -30,33 +30,23 @@ class Deployment:
     volumes: dict[str, dict[Path, str]]
 
 
-@pytest.fixture(scope="session")
-def engine() -> Engine:
-    engine = Engine()
-    require_images(engine)
-    return engine
-
-
 @pytest.fixture(scope="module")
 def image_env(pg, redis_server, keys_dir, tmp_path_factory) -> dict[str, str]:
     database_url = pg.create_database(f"images_{uuid.uuid4().hex[:8]}")  # empty: migrated below
-    return {
-        "APP_ENVIRONMENT": "test",
-        "APP_SECRET_KEY": "image-test-secret",
-        "APP_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "APP_CSRF_TRUSTED_ORIGINS": "http://127.0.0.1,http://localhost",
-        "APP_DATABASE_URL": database_url,
-        "APP_REDIS_URL": private_redis_url(redis_server, IMAGES_REDIS_DB),
-        "APP_DATABASE_POOL_SIZE": "3",
-        "APP_JWT_KEYS_DIR": KEYS,
-        "APP_JWT_ISSUER": "http://image-tests",
-        "APP_STORAGE_BACKEND": "local",
-        "APP_STORAGE_LOCAL_DIR": STORAGE,
-        "APP_ARGON2_TIME_COST": "1",
-        "APP_ARGON2_MEMORY_KIB": "1024",
-        "APP_ARGON2_PARALLELISM": "1",
-        "APP_LOG_LEVEL": "INFO",
-    }
+    return settings_env(service_settings(
+        secret_key="image-test-secret",
+        allowed_hosts=("127.0.0.1", "localhost"),
+        csrf_trusted_origins=("http://127.0.0.1", "http://localhost"),
+        database_url=database_url,
+        redis_url=private_redis_url(redis_server, IMAGES_REDIS_DB),
+        database_pool_size=3,
+        jwt_keys_dir=KEYS,
+        jwt_issuer="http://image-tests",
+        storage_backend="local",
+        storage_local_dir=STORAGE,
+        log_level="INFO",
+        log_json=True,
+    ))
 
 
 @pytest.fixture(scope="module")

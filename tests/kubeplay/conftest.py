@@ -14,10 +14,7 @@ import httpx
 import pytest
 
 from devstack.net import free_port
-from tests.conftest import private_redis_url
 from tests.deploy.chart import CHART, PROD_VALUES, SERVICES, pod_spec, render
-from tests.files.conftest import s3_endpoint  # noqa: F401 - the moto S3 server fixture
-from tests.images.conftest import engine  # noqa: F401 - the built images' engine
 from tests.kubeplay.play import (
     Played,
     create_secret,
@@ -27,6 +24,7 @@ from tests.kubeplay.play import (
     play,
     run_pod_to_completion,
 )
+from tests.support.fixtures.backing import private_redis_url
 
 KUBE_PLAY_VALUES = CHART / "ci" / "kube-play-values.yaml"
 KUBE_PLAY_REDIS_DB = 3
@@ -60,7 +58,7 @@ def wait_for_startup(played: Played, service: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def kube_play(engine, pg, redis_server, s3_endpoint, tmp_path_factory) -> Iterator[Played]:  # noqa: F811
+def kube_play(engine, pg, redis_server, s3_endpoint, tmp_path_factory) -> Iterator[Played]:
     release = f"kp{uuid.uuid4().hex[:6]}-saas"  # contains the chart name: objects are named <release>-<svc>
     ports = {service: free_port() for service in SERVICES}
     overrides = {

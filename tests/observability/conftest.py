@@ -5,24 +5,22 @@ suite ends."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import redis
 
-from devstack.net import free_port, wait_http
+from devstack.net import free_port
 from tests.contract.stacks import ROOT, Stack, django_stack, fastapi_stack, service_env
 from tests.observability.otlp_receiver import Receiver, otlp_receiver
+from tests.support.fixtures.backing import private_redis_url
+from tests.support.servers import process_server
 
 
 @dataclass
 class Worker:
-    proc: subprocess.Popen
     metrics_url: str
 
 
@@ -36,15 +34,11 @@ def receiver() -> Iterator[tuple[str, Receiver]]:
 def obs_env(pg, redis_server, keys_dir, tmp_path_factory, receiver) -> dict[str, str]:
     endpoint, _ = receiver
     database_url = pg.create_database("observability", template="app_template")
-    auth_port = free_port()
     # A Redis database of its own, emptied: arq's job keys (job:<row id>) are not per
     # queue, and other suites' databases number their jobs from 1 too.
-    redis_url = redis_server.url(db=9)
-    redis.Redis.from_url(redis_url).flushdb()
-    env = service_env(database_url, redis_url, keys_dir,
-                      tmp_path_factory.mktemp("obs-storage"), auth_port)
+    redis_url = private_redis_url(redis_server, 9)
+    env = service_env(database_url, redis_url, keys_dir, tmp_path_factory.mktemp("obs-storage"))
     env.update({
-        "_AUTH_PORT": str(auth_port),
         "APP_QUEUE_NAME": "arq:observability",
         "APP_LOG_LEVEL": "INFO",
         "APP_LOG_JSON": "true",
@@ -69,7 +63,7 @@ def obs_logs(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="package")
 def fastapi_obs(obs_env, obs_logs) -> Iterator[Stack]:
-    with fastapi_stack(obs_env, int(obs_env["_AUTH_PORT"]), obs_logs) as stack:
+    with fastapi_stack(obs_env, obs_logs) as stack:
         yield stack
 
 
@@ -81,23 +75,13 @@ def django_obs(obs_env, obs_logs, tmp_path_factory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="package")
 def worker_obs(obs_env, obs_logs) -> Iterator[Worker]:
+    # The worker binds its metrics server itself (it cannot take a socket): a free port.
     port = free_port()
-    env = {**os.environ, **obs_env, "APP_WORKER_METRICS_PORT": str(port),
+    env = {**obs_env, "APP_WORKER_METRICS_PORT": str(port),
            "APP_WORKER_SWEEP_INTERVAL_SECONDS": "5", "APP_WORKER_SHUTDOWN_GRACE_SECONDS": "5"}
-    with open(obs_logs / "worker.log", "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "worker"], env=env, cwd=ROOT, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    worker = Worker(proc, f"http://127.0.0.1:{port}/metrics")
-    try:
-        wait_http(worker.metrics_url, 60, proc)
-        yield worker
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with process_server([sys.executable, "-m", "worker"], env, health_path="/metrics", port=port,
+                        cwd=ROOT, log_path=obs_logs / "worker.log") as url:
+        yield Worker(f"{url}/metrics")
 
 
 @pytest.fixture(params=("fastapi", "django"))

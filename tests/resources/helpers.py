@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import httpx
 
+from tests.support.problems import assert_problem
+
 POST_KEYS = {"id", "author_id", "title", "body", "comment_count", "created_at", "updated_at"}
 COMMENT_KEYS = {"id", "post_id", "author_id", "body", "created_at"}
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    return body
 
 
 def error_locs(response: httpx.Response) -> list[list]:

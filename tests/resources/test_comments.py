@@ -3,14 +3,8 @@
 
 from __future__ import annotations
 
-from tests.resources.helpers import (
-    COMMENT_KEYS,
-    assert_problem,
-    collect_pages,
-    error_locs,
-    make_comment,
-    make_post,
-)
+from tests.resources.helpers import COMMENT_KEYS, collect_pages, error_locs, make_comment, make_post
+from tests.support.problems import assert_problem
 
 
 def test_comment_lifecycle(as_alice, as_bob, bob):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from typing import cast
-import time
 
 import httpx
 import redis
@@ -13,7 +12,8 @@ from devstack.net import free_port
 from resources_service.main import create_app
 from saaskit.queue import JOB_KEY_PREFIX, arq_job_id
 from saaskit.settings import Settings
-from tests.resources.helpers import assert_problem, error_locs
+from tests.resources.helpers import error_locs
+from tests.support.problems import assert_problem
 from tests.support.servers import threaded_server
 
 
@@ -61,12 +61,12 @@ def test_queue_down_is_503_with_retry_after_and_leaves_no_row(settings, alice, d
     account = alice
     dead = Settings(**{**settings.model_dump(), "redis_url": f"redis://127.0.0.1:{free_port()}/0"})
     with threaded_server(create_app(dead)) as url:
-        started = time.monotonic()
+        # No hang: the 503 comes from the service's own Redis timeout; a hang would end in
+        # this client's timeout and fail the test (how fast is not asserted: a loaded
+        # machine is slow; tests/contract/test_faults.py holds the documented bound).
         response = httpx.post(f"{url}/jobs", json={"type": "export_posts"},
-                              headers=account.headers, timeout=10)
-        elapsed = time.monotonic() - started
+                              headers=account.headers, timeout=30)
     assert_problem(response, 503)
     assert int(response.headers["retry-after"]) > 0
-    assert elapsed < 5
     assert db.execute("SELECT count(*) FROM jobs WHERE owner_id = %s AND type = 'export_posts'",
                       (account.id,)).fetchone()[0] == 0

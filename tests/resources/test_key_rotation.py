@@ -15,14 +15,14 @@ from tests.support.api import login, register
 from tests.support.servers import threaded_server
 
 
-def test_a_new_signing_key_is_accepted_without_restarting_the_verifier(settings, auth_port, tmp_path):
+def test_a_new_signing_key_is_accepted_without_restarting_the_verifier(settings, auth_socket, auth_port, tmp_path):
     keys_dir = tmp_path / "keys"
     shutil.copytree(settings.jwt_keys_dir, keys_dir)
     settings = settings.model_copy(update={"jwt_keys_dir": keys_dir})
     old_kid = KeySet.from_dir(keys_dir).current.kid
 
     with threaded_server(create_resources(settings)) as resources:
-        with threaded_server(create_auth(settings), port=auth_port) as auth:
+        with threaded_server(create_auth(settings), sock=auth_socket) as auth:
             me = register(auth)
             old_token = login(auth, me["username"])["access_token"]
             assert httpx.get(f"{resources}/users/{me['id']}",
@@ -31,6 +31,7 @@ def test_a_new_signing_key_is_accepted_without_restarting_the_verifier(settings,
         # Rotation: a newer key file signs from the next start of the issuer on; the old
         # one stays in the directory (and the JWKS) until the old tokens have expired.
         (keys_dir / "9999.pem").write_bytes(generate_private_pem())
+        # The issuer restarts where the verifier's JWKS URL points: the same port again.
         with threaded_server(create_auth(settings), port=auth_port) as auth:
             published = {k["kid"] for k in httpx.get(f"{auth}/.well-known/jwks.json").json()["keys"]}
             new_token = login(auth, me["username"])["access_token"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.resources.helpers import assert_problem, make_comment, make_post
+from tests.resources.helpers import make_comment, make_post
+from tests.support.problems import assert_problem
 
 
 @pytest.fixture

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.resources.helpers import (
-    POST_KEYS,
-    assert_problem,
-    collect_pages,
-    error_locs,
-    make_comment,
-    make_post,
-)
+from tests.resources.helpers import POST_KEYS, collect_pages, error_locs, make_comment, make_post
+from tests.support.problems import assert_problem
 
 
 def test_create_read_update_delete(as_alice, as_bob, alice, db):

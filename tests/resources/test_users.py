@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
-from tests.resources.helpers import (
-    COMMENT_KEYS,
-    POST_KEYS,
-    assert_problem,
-    error_locs,
-    make_comment,
-    make_post,
-)
+from tests.resources.helpers import COMMENT_KEYS, POST_KEYS, error_locs, make_comment, make_post
+from tests.support.problems import assert_problem
 
 
 def test_user_public_profile(as_alice, bob):

@@ -3,7 +3,6 @@ environment variables only, with short timeouts so retries and lock expiry take 
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -15,29 +14,14 @@ from typing import Any, LiteralString, TypeVar
 
 import psycopg
 import pytest
-from pydantic import SecretStr
 
 from devstack.net import free_port, wait_http
 from saaskit.db.urls import libpq_url
 from saaskit.settings import Settings
-from tests.files.conftest import files_url, s3_endpoint, storage, storage_settings  # noqa: F401
+from tests.support.env import settings_env
 
 DEADLINE = 30.0
 T = TypeVar("T")
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """``settings`` as the APP_* environment a service process reads."""
-    env = {}
-    for name, value in settings.model_dump().items():
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        elif isinstance(value, tuple | list | dict):
-            value = json.dumps(list(value) if not isinstance(value, dict) else value)
-        env[f"APP_{name.upper()}"] = str(value)
-    return env
 
 
 @pytest.fixture

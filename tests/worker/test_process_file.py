@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from tests.files.client import upload
-from tests.files.conftest import stored_keys
 from tests.support.api import new_account
+from tests.support.fixtures.storage import stored_keys
 from tests.worker.conftest import query, wait_for
 
 
