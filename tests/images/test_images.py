@@ -139,10 +139,9 @@ def test_sigterm_stops_cleanly_within_the_grace_period(engine, deployment, servi
         probe = f"http://127.0.0.1:{port}/metrics"
     with container(engine, service, env, deployment.volumes[service]) as box:
         box.wait_http(probe)
-        started = time.monotonic()
         stop = engine.run(engine.podman("stop", "--time", str(GRACE_SECONDS), box.name), check=False)
-        took = time.monotonic() - started
         code = engine.run(engine.podman("inspect", "--format", "{{.State.ExitCode}}", box.name)).stdout
         assert stop.returncode == 0, stop.stderr
-        assert took < GRACE_SECONDS - 1, f"{service} needed SIGKILL ({took:.1f}s):\n{box.logs()}"
-        assert int(code.decode().strip()) == 0, box.logs()
+        # Exit code 0, not 137: it stopped on SIGTERM, before the SIGKILL that ends the
+        # grace period (no clock: how long it took depends on how loaded the machine is).
+        assert int(code.decode().strip()) == 0, f"{service} did not stop cleanly:\n{box.logs()}"

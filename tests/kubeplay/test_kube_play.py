@@ -195,8 +195,9 @@ def test_stopping_under_load_loses_no_request(kube_play):
         took, code, logs = kubelet_stop(kube_play, service)
         grace = spec_of(kube_play, service)["terminationGracePeriodSeconds"]
         report[service] = (round(took, 1), code, load.ok if load else None, len(load.failed) if load else None)
-        assert code == 0, f"{service} exited {code}:\n{logs}"
-        assert took < grace, f"{service} was killed at the end of its grace period ({took:.1f}s)"
+        # Exit code 0, not 137: it stopped on SIGTERM, not killed at the end of its grace
+        # period (which the report's seconds only illustrate: a loaded machine is slower).
+        assert code == 0, f"{service} exited {code} (grace {grace} s):\n{logs}"
     for workers in threads.values():
         for worker in workers:
             worker.join(15)
