@@ -5,13 +5,14 @@ and input errors raised as 422 with their location (body, query or path)."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from admin_service.api.exceptions import RequestInvalid
+from admin_service.api.exceptions import RequestInvalid, validation_problem
 from saaskit.pagination import (
     BIGINT_MAX,
     DEFAULT_LIMIT,
@@ -78,10 +79,26 @@ class CursorField(serializers.Field):
         return value.encode()
 
 
+# pydantic's words for a bad integer, as the FastAPI twin answers (DRF says "A valid
+# integer is required." and "Ensure this value is ..."): the 422 bodies are identical.
+NOT_AN_INTEGER = "Input should be a valid integer, unable to parse string as an integer"
+
+
+class IntegerField(serializers.IntegerField):
+    """An integer query parameter whose 422 messages are pydantic's."""
+
+    default_error_messages = {
+        "invalid": NOT_AN_INTEGER,
+        "max_value": "Input should be less than or equal to {max_value}",
+        "min_value": "Input should be greater than or equal to {min_value}",
+        "max_string_length": NOT_AN_INTEGER,
+    }
+
+
 class PageQuery(serializers.Serializer):
     """``?limit=`` and ``?cursor=`` of every list."""
 
-    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
+    limit = IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
     cursor = CursorField()
 
 
@@ -111,8 +128,8 @@ def parse_id(value: str, name: str = "id", id_type: type = int) -> Any:
     try:
         parsed = id_type(value)
     except (TypeError, ValueError):
-        kind = "integer" if id_type is int else "UUID"
-        raise RequestInvalid({name: [f"Input should be a valid {kind}"]}, "path") from None
+        message = NOT_AN_INTEGER if id_type is int else "Input should be a valid UUID"
+        raise RequestInvalid({name: [message]}, "path") from None
     if id_type is int and parsed < 1:
         raise RequestInvalid({name: ["Input should be greater than or equal to 1"]}, "path")
     if id_type is int and parsed > BIGINT_MAX:
@@ -120,3 +137,27 @@ def parse_id(value: str, name: str = "id", id_type: type = int) -> Any:
             {name: [f"Input should be less than or equal to {BIGINT_MAX}"]}, "path"
         )
     return parsed
+
+
+P = TypeVar("P")
+Q = TypeVar("Q")
+
+
+def parse_together(path: Callable[[], P], query: Callable[[], Q]) -> tuple[P, Q]:
+    """Both parameter groups checked; one 422 with every error, path first, as FastAPI
+    reports a bad id and a bad limit in the same answer."""
+    errors: list[dict[str, Any]] = []
+
+    def attempt(parse: Callable[[], Any]) -> Any:
+        try:
+            return parse()
+        except RequestInvalid as exc:
+            errors.extend(validation_problem(exc.detail, exc.location).errors or [])
+            return None
+
+    parsed = attempt(path), attempt(query)
+    if errors:
+        problem = validation_problem({}, "path")
+        problem.errors = errors
+        raise problem
+    return cast(tuple[P, Q], parsed)

@@ -11,6 +11,7 @@ from admin_service.accounts.apis import UserPublicOutput
 from admin_service.api.pagination import page_body
 from admin_service.api.serializers import (
     BIGINT_MAX,
+    IntegerField,
     PageQuery,
     StrictCharField,
     StrictSerializer,
@@ -18,6 +19,7 @@ from admin_service.api.serializers import (
     parse_body,
     parse_id,
     parse_query,
+    parse_together,
 )
 from admin_service.content import selectors, services
 from saaskit.db import schema
@@ -167,8 +169,8 @@ class CommentDetailApi(APIView):
 
 class UserOverviewApi(APIView):
     class FilterSerializer(serializers.Serializer):
-        posts_limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
-        comments_limit = serializers.IntegerField(min_value=1, max_value=20, default=5)
+        posts_limit = IntegerField(min_value=1, max_value=50, default=10)
+        comments_limit = IntegerField(min_value=1, max_value=20, default=5)
 
     @extend_schema(
         parameters=[FilterSerializer],
@@ -176,8 +178,9 @@ class UserOverviewApi(APIView):
         operation_id="user_overview",
     )
     def get(self, request, id):
-        user_id = parse_id(id)
-        query = parse_query(self.FilterSerializer, request)
+        # Path and query checked together, every error in one 422, as FastAPI answers.
+        user_id, query = parse_together(lambda: parse_id(id),
+                                        lambda: parse_query(self.FilterSerializer, request))
         # The body comes ready from the selector (the same shaping as the FastAPI twin);
         # OverviewOutput documents it in the schema, as the pydantic models do there.
         return Response(
