@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import sys
 import tempfile
 import time
@@ -286,3 +287,96 @@ def cost(
     console.print(f"report: {out / 'report.md'}")
     for line in cost_report.headline(results):
         console.print(f"- {line}")
+
+
+@app.command()
+def variants(
+    size: str = typer.Option("small", help="Data set: tiny, small or large."),
+    only: str = typer.Option(None, help="Only these variants (comma-separated names)."),
+    out: Path = typer.Option(None, help="Output directory (default bench-results/variants-<ts>)."),
+    duration: float = typer.Option(20, help="Seconds of each saturation run."),
+    warmup: float = typer.Option(5, help="Warm-up seconds per variant and route (not counted)."),
+    vus: int = typer.Option(64, help="Virtual users of the saturation (closed model) runs."),
+    capacity: bool = typer.Option(True, help="Probe the rate held at p99 < 100 ms."),
+    capacity_duration: float = typer.Option(15, help="Seconds of each capacity probe."),
+    profile: bool = typer.Option(True, help="Profile each variant by layer (py-spy)."),
+    profile_duration: float = typer.Option(10, help="Seconds py-spy samples per profile."),
+    c1000: str = typer.Option(
+        "django_async,drf_tuned", help="Variants that also run concurrency_1000."
+    ),
+    c1000_duration: float = typer.Option(60, help="Seconds of each concurrency_1000 run."),
+    vcpu_hour_usd: float = typer.Option(0.04, help="Price of a vCPU-hour, for the cost table."),
+    workers: int = typer.Option(None, help="Worker processes per server (default: server cores)."),
+    pool_size: int = typer.Option(10, help="Database pool per worker process."),
+    seed: int = typer.Option(42, help="Random seed of the data set."),
+    keep: bool = typer.Option(False, help="Keep the work directory (database, server logs)."),
+) -> None:
+    """Each framework idiomatic and tuned (bench.variants) on the two hot reads: saturation,
+    the rate held at the latency target, CPU by layer, capacity and cost."""
+    from bench.variants import registry
+    from bench.variants import report as variants_report
+    from bench.variants.capacity import Pricing
+    from bench.variants.run import Plan, VariantRunner, save
+
+    chosen = list(registry().values())
+    if only:
+        names = [n.strip() for n in only.split(",") if n.strip()]
+        unknown = sorted(set(names) - {v.name for v in chosen})
+        if unknown:
+            raise typer.BadParameter(f"unknown variant(s) {unknown}")
+        chosen = [v for v in chosen if v.name in names]
+    gen, srv = environment.default_split(os.cpu_count() or 1)
+    workers = workers or (len(srv) if srv else os.cpu_count() or 1)
+    plan = Plan(vus=vus, duration=duration, warmup=warmup, capacity_duration=capacity_duration,
+                profile_duration=profile_duration, capacity=capacity, profile=profile,
+                c1000=tuple(n.strip() for n in c1000.split(",") if n.strip()),
+                c1000_duration=c1000_duration)
+    per_route = warmup + duration + 4 * K6_OVERHEAD
+    per_route += (capacity_duration + K6_OVERHEAD) * 2 if capacity else 0  # two probes, typically
+    per_route += profile_duration + 7 + K6_OVERHEAD if profile else 0
+    estimate = (SEED_SECONDS[size] + STARTUP_SECONDS + len(chosen) * (2 * per_route + 15)
+                + len([v for v in chosen if v.name in plan.c1000]) * (c1000_duration + 20))
+    started_at = datetime.now(UTC)
+    out = (out or Path("bench-results") / f"variants-{started_at:%Y%m%dT%H%M%SZ}").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    console.print(f"[bold]bench variants[/]: {', '.join(v.name for v in chosen)}; data set "
+                  f"{size}; estimated duration [bold]{estimate / 60:.0f} min[/]. Output: {out}")
+    work = Path(tempfile.mkdtemp(prefix="bench-variants-", dir=os.environ.get("BENCH_WORK_DIR")))
+    options = StackOptions(size=size, seed=seed, workers=workers, pool_size=pool_size,
+                           server_cpus=srv)
+    started = time.monotonic()
+    results = []
+    try:
+        with local_stack(options, work, console.log, ()) as stack:
+            runner = VariantRunner(stack, plan, out, work, gen, srv, workers, console.log)
+            for variant in chosen:
+                results.append(runner.run(variant))
+            seed_seconds, users, posts = stack.seed_seconds, stack.users, stack.posts
+            postgres = environment.postgres_version(stack.admin_database_url)
+    finally:
+        if keep:
+            console.print(f"work directory kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    split = environment.core_split(gen, srv)
+    meta = {
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "duration_s": time.monotonic() - started,
+        "machine": f"{environment.cpu_model()}, {os.cpu_count()} logical cores",
+        "machine_details": environment.machine(),
+        "versions": environment.versions(),
+        "postgres": postgres,
+        "data_set": size, "users": users, "posts": posts, "seed_seconds": seed_seconds or 0.0,
+        "core_split": f"k6 on {split['generator']}; servers on {split['servers']}",
+        "server_cores": len(srv) if srv else os.cpu_count() or 1,
+        "workers": workers, "pool_size": pool_size, "plan": asdict(plan),
+        "command": "python -m bench variants " + shlex.join(sys.argv[2:]),
+    }
+    save(results, meta, out)
+    path = variants_report.write(results, meta, out, Pricing(vcpu_hour_usd=vcpu_hour_usd))
+    console.print(f"report: {path}")
+    failed = [r.name for r in results if r.startup_failure or any(
+        rr.failure for rr in r.routes.values())]
+    if failed:
+        console.print(f"[yellow]failures[/]: {', '.join(failed)} (see the report)")
+    raise typer.Exit(1 if failed else 0)

@@ -1,0 +1,57 @@
+"""From a measured rate per core to cores, pods and money.
+
+Invariant: capacity is planned from the rate a core sustains *at the latency target*
+(p99 under ``P99_TARGET_MS`` at a fixed offered rate, open model), never from the
+saturation throughput, where p99 is already far past any target. The arithmetic is
+plain and printed with its inputs so a reader can redo it with their own price and mix:
+
+- a read mix's rate per core is the weighted harmonic mean of the routes' rates (each
+  request of a route costs 1/rate core-seconds);
+- cores = demand / rate per core;
+- pods = cores / (the chart's CPU request x the HPA's target utilisation), rounded up:
+  the HPA adds pods when the average use passes that share of the request;
+- monthly cost = pods x the CPU request x price per vCPU-hour x 730 hours: the requested
+  CPU is what a cluster reserves and bills (the HPA's headroom included); memory is left
+  out, and the report says so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+P99_TARGET_MS = 100.0
+HOURS_PER_MONTH = 730
+DEMANDS = (1_000, 10_000, 100_000)  # req/s
+
+
+@dataclass(frozen=True)
+class Pricing:
+    vcpu_hour_usd: float = 0.04  # on-demand general-purpose, per vCPU, memory share included
+    pod_cpu_request: float = 0.25  # cores: helm/saas/values.yaml resources.requests.cpu
+    hpa_target: float = 0.70  # helm/saas/values.yaml targetCPUUtilizationPercentage
+
+
+@dataclass(frozen=True)
+class Plan:
+    demand: int
+    cores: float
+    pods: int
+    monthly_usd: float
+
+
+def mix_rate(rates: dict[str, float], mix: dict[str, float]) -> float:
+    """Requests per second one core serves for ``mix`` (route -> share, summing to 1)."""
+    cost = sum(share / rates[route] for route, share in mix.items())
+    return 1.0 / cost if cost else 0.0
+
+
+def plan(rate_per_core: float, demand: int, pricing: Pricing) -> Plan:
+    cores = demand / rate_per_core
+    pods = math.ceil(cores / (pricing.pod_cpu_request * pricing.hpa_target))
+    reserved = pods * pricing.pod_cpu_request
+    return Plan(demand, cores, pods, reserved * pricing.vcpu_hour_usd * HOURS_PER_MONTH)
+
+
+def plans(rate_per_core: float, pricing: Pricing) -> list[Plan]:
+    return [plan(rate_per_core, demand, pricing) for demand in DEMANDS]

@@ -1,0 +1,28 @@
+"""The capacity arithmetic of the variants report (``bench.variants.capacity``), on
+numbers worked by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.variants.capacity import Pricing, mix_rate, plan, plans
+
+
+def test_a_mix_costs_the_weighted_sum_of_each_routes_core_seconds():
+    # 80% at 1,000/s per core (1 ms each) and 20% at 250/s (4 ms each): 1.6 ms a request.
+    assert mix_rate({"simple_get": 1000, "complex_query": 250},
+                    {"simple_get": 0.8, "complex_query": 0.2}) == pytest.approx(625)
+
+
+def test_cores_pods_and_cost_follow_the_charts_request_and_hpa_target():
+    pricing = Pricing(vcpu_hour_usd=0.04, pod_cpu_request=0.25, hpa_target=0.7)
+    p = plan(rate_per_core=500, demand=10_000, pricing=pricing)
+    assert p.cores == pytest.approx(20)
+    assert p.pods == 115  # 20 / (0.25 x 0.7) = 114.3, rounded up
+    assert p.monthly_usd == pytest.approx(115 * 0.25 * 0.04 * 730)
+
+
+def test_the_plan_covers_each_demand_and_scales_linearly():
+    small, medium, large = plans(1000, Pricing())
+    assert (small.demand, medium.demand, large.demand) == (1_000, 10_000, 100_000)
+    assert large.cores == pytest.approx(100 * small.cores)
