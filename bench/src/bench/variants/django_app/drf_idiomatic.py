@@ -18,7 +18,12 @@ from rest_framework import generics, serializers
 from admin_service.accounts.models import User
 from admin_service.content.models import Comment, Post
 from admin_service.operations.apis import HealthzApi
-from bench.variants.django_app.params import overview_params, user_params
+from bench.variants.django_app.params import (
+    OverviewParams,
+    UserParams,
+    overview_params,
+    user_params,
+)
 from bench.variants.django_app.routes import routes
 from saaskit.problems import not_found
 
@@ -63,7 +68,9 @@ class UserLookup(generics.RetrieveAPIView):
     queryset = User.objects.all()
     lookup_url_kwarg = "id"
 
-    def check_params(self):
+    params: UserParams
+
+    def check_params(self) -> UserParams:
         return user_params(self.kwargs["id"])
 
     def get_object(self):
@@ -82,7 +89,9 @@ class UserDetail(UserLookup):
 class UserOverview(UserLookup):
     serializer_class = OverviewSerializer
 
-    def check_params(self):
+    params: OverviewParams
+
+    def check_params(self) -> OverviewParams:
         return overview_params(self.kwargs["id"], self.request.query_params.dict())
 
     def get_queryset(self):

@@ -11,7 +11,7 @@ comparison holds every variant to the reference's exact answer
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -20,14 +20,8 @@ from admin_service.api.serializers import BIGINT_MAX
 from saaskit.db.overview import COMMENTS_LIMIT, POSTS_LIMIT
 from saaskit.problems import ProblemError
 
-
-def _bounded(bounds: tuple[int, int, int]):
-    low, high, default = bounds
-    return Annotated[int, Field(ge=low, le=high)], default
-
-
-_Posts, _POSTS_DEFAULT = _bounded(POSTS_LIMIT)
-_Comments, _COMMENTS_DEFAULT = _bounded(COMMENTS_LIMIT)
+_Posts = Annotated[int, Field(ge=POSTS_LIMIT[0], le=POSTS_LIMIT[1])]
+_Comments = Annotated[int, Field(ge=COMMENTS_LIMIT[0], le=COMMENTS_LIMIT[1])]
 
 
 class UserParams(BaseModel):
@@ -35,11 +29,14 @@ class UserParams(BaseModel):
 
 
 class OverviewParams(UserParams):
-    posts_limit: _Posts = _POSTS_DEFAULT
-    comments_limit: _Comments = _COMMENTS_DEFAULT
+    posts_limit: _Posts = POSTS_LIMIT[2]
+    comments_limit: _Comments = COMMENTS_LIMIT[2]
 
 
-def _checked(model: type[UserParams], raw_id: str, query: Mapping[str, str]):
+Params = TypeVar("Params", bound=UserParams)
+
+
+def _checked(model: type[Params], raw_id: str, query: Mapping[str, str]) -> Params:
     fields = {name: query[name] for name in model.model_fields if name != "id" and name in query}
     try:
         return model.model_validate({"id": raw_id, **fields})
