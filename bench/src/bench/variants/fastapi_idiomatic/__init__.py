@@ -19,8 +19,9 @@ VARIANTS = (
         "FastAPI idiomatic",
         "fastapi",
         "FastAPI as its documentation teaches: SQLAlchemy 2 ORM models with relationships, "
-        "an AsyncSession per request from a dependency (asyncpg, pool size from the "
-        "settings), pydantic response models validated and serialised by FastAPI. The "
+        "an AsyncSession per request from a dependency (asyncpg; SQLAlchemy's pool with "
+        "its default 30 s wait, sized like every variant's, no overflow), pydantic "
+        "response models validated and serialised by FastAPI. The "
         "user is session.get; the overview is session.get for the user, then the newest "
         "posts with selectinload of their comments (three statements whatever the "
         "limits), every comment of those posts loaded and the newest comments_limit of "
