@@ -51,6 +51,12 @@ class Stack:
         """The base URL that serves /auth (for ``tests.support.api``)."""
         return self.urls["auth"]
 
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.client.close()  # its keep-alive connections, before the servers stop
+
     def has(self, service: str) -> bool:
         return service in self.urls
 
@@ -123,7 +129,8 @@ def fastapi_stack(env: dict[str, str], logs: Path) -> Iterator[Stack]:
                     log_path=logs / f"{service}.log",
                 )
             )
-        yield Stack("fastapi", urls)
+        with Stack("fastapi", urls) as ready:
+            yield ready
 
 
 def django_migrate(env: dict[str, str], logs: Path) -> None:
@@ -156,4 +163,5 @@ def django_stack(
     ]
     env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "GUNICORN_WORKERS": "2"}
     with process_server(command, env, cwd=ROOT, log_path=logs / "django.log") as url:
-        yield Stack("django", dict.fromkeys(FASTAPI_SERVICES, url))
+        with Stack("django", dict.fromkeys(FASTAPI_SERVICES, url)) as ready:
+            yield ready

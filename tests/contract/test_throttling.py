@@ -34,10 +34,22 @@ def _address() -> str:
     return f"127.0.1.{next(_hosts)}"
 
 
+_opened: list[Stack] = []
+
+
 def _from(stack: Stack, address: str) -> Stack:
-    """The same stack, spoken to from ``address``."""
+    """The same stack, spoken to from ``address`` (its client closed after the test)."""
     transport = httpx.HTTPTransport(local_address=address)
-    return Stack(stack.name, stack.urls, httpx.Client(timeout=15.0, transport=transport))
+    speaker = Stack(stack.name, stack.urls, httpx.Client(timeout=15.0, transport=transport))
+    _opened.append(speaker)
+    return speaker
+
+
+@pytest.fixture(autouse=True)
+def _close_speakers() -> Iterator[None]:
+    yield
+    while _opened:
+        _opened.pop().client.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """A minimal SMTP server for tests: it records every message it accepts, and can hold
-new connections before the greeting (to catch a worker in the middle of sending)."""
+new connections before the greeting (to catch a worker in the middle of sending).
+It listens on a port the kernel picks (port 0), read back once entered (``port``)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,10 @@ import time
 from email import message_from_bytes
 from email.message import Message
 
-from devstack.net import free_port
-
 
 class SMTPSink:
     def __init__(self) -> None:
-        self.port = free_port()
+        self.port = 0  # known once entered
         self.messages: list[Message] = []
         self.connections = 0
         self.hold = threading.Event()  # set: greet nobody until released
@@ -32,9 +31,12 @@ class SMTPSink:
         self._loop.call_soon_threadsafe(self._server.close)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        if not self._thread.is_alive():
+            self._loop.close()
 
     async def _start(self) -> None:
-        self._server = await asyncio.start_server(self._session, "127.0.0.1", self.port)
+        self._server = await asyncio.start_server(self._session, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1

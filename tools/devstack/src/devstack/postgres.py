@@ -130,10 +130,15 @@ class EmbeddedPostgres:
 
     def start(self, log_path: Path | None = None, timeout: float = 30.0) -> None:
         self.init()
-        log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
-        self._process = subprocess.Popen(
-            self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **_run_as()
-        )
+        log = open(log_path, "ab") if log_path else None  # noqa: SIM115
+        try:
+            self._process = subprocess.Popen(
+                self.command(), stdout=subprocess.DEVNULL if log is None else log,
+                stderr=subprocess.STDOUT, start_new_session=True, **_run_as()
+            )
+        finally:
+            if log is not None:
+                log.close()  # the child writes through its own copy
         self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float = 30.0) -> None:

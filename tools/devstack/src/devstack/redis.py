@@ -41,25 +41,30 @@ class EmbeddedRedis:
 
     def start(self, log_path: Path | None = None, timeout: float = 15.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
-        self._process = subprocess.Popen(
-            self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        log = open(log_path, "ab") if log_path else None  # noqa: SIM115
+        try:
+            self._process = subprocess.Popen(
+                self.command(), stdout=subprocess.DEVNULL if log is None else log,
+                stderr=subprocess.STDOUT, start_new_session=True
+            )
+        finally:
+            if log is not None:
+                log.close()  # the child writes through its own copy
         self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
-        client = redis.Redis.from_url(self.url(), socket_connect_timeout=0.5)
-        while True:
-            if self._process is not None and self._process.poll() is not None:
-                raise RuntimeError(f"redis-server exited with code {self._process.returncode}")
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        with redis.Redis.from_url(self.url(), socket_connect_timeout=0.5) as client:
+            while True:
+                if self._process is not None and self._process.poll() is not None:
+                    raise RuntimeError(f"redis-server exited with code {self._process.returncode}")
+                try:
+                    client.ping()
+                    return
+                except redis.ConnectionError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._process is None or self._process.poll() is not None:
