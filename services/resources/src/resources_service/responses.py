@@ -1,31 +1,20 @@
-"""JSON out: rows to the contract's shapes, serialised once with orjson.
+"""JSON out: rows to the contract's shapes, for ``saaskit.web.responses.JSONBytes``.
 
-Routes return these ``Response`` objects directly, so FastAPI does no second validation
-or encoding pass; the pydantic models in ``schemas.py`` document the same shapes in
-OpenAPI, and the tests check the two agree.
+Invariant: each function gives exactly the fields of its model in ``schemas.py`` (which
+documents the shape in OpenAPI), JSON-ready, timestamps in the contract's format. Routes
+return ``JSONBytes`` of the result, serialised once with orjson, so FastAPI does no
+second validation or encoding pass (why: docs/decisions.md, measured by
+``python -m bench.bodies``); the contract tests check the bodies against the models.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
-
-import orjson
-from starlette.responses import Response
+from typing import Any
 
 from saaskit.timeutil import rfc3339
+from saaskit.web.responses import Row, page
 
-
-class Row(Protocol):
-    """A row read by column name: SQLAlchemy's ``RowMapping`` or asyncpg's ``Record``."""
-
-    def __getitem__(self, key: str, /) -> Any: ...
-
-
-class JSONBytes(Response):
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+__all__ = ["comment", "job", "page", "post", "user_public"]
 
 
 def user_public(row: Row) -> dict[str, Any]:
@@ -49,6 +38,3 @@ def job(row: Row) -> dict[str, Any]:
             "created_at": rfc3339(row["created_at"]), "finished_at": rfc3339(row["finished_at"]),
             "result": row["result"], "error": row["error"]}
 
-
-def page(items: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]:
-    return {"items": items, "next_cursor": next_cursor}

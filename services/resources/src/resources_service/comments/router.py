@@ -8,11 +8,11 @@ from resources_service.comments import service
 from resources_service.comments.schemas import CommentIn
 from resources_service.errors import PROBLEM_RESPONSES_WITH_ID
 from resources_service.params import Id, Paging
-from resources_service.responses import JSONBytes
 from resources_service.schemas import Comment, Page
 from saaskit.problems import not_found
 from saaskit.web.auth import CurrentUserId, WriterId
 from saaskit.web.deps import ConnDep
+from saaskit.web.responses import JSONBytes
 
 router = APIRouter(tags=["comments"], responses=PROBLEM_RESPONSES_WITH_ID)
 

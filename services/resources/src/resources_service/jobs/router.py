@@ -8,11 +8,11 @@ from resources_service.errors import NOT_FOUND, PROBLEM_RESPONSES
 from resources_service.jobs import service
 from resources_service.jobs.schemas import JOB_FUNCTIONS, JobIn
 from resources_service.params import Id
-from resources_service.responses import JSONBytes
 from resources_service.schemas import Job
 from saaskit.problems import not_found
 from saaskit.web.auth import CurrentUserId
 from saaskit.web.deps import ConnDep, DatabaseDep, QueueDep, SettingsDep
+from saaskit.web.responses import JSONBytes
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], responses=PROBLEM_RESPONSES)
 

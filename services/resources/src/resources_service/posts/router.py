@@ -10,12 +10,12 @@ from resources_service.errors import NOT_FOUND, PROBLEM_RESPONSES
 from resources_service.params import BIGINT_MAX, Id, Paging
 from resources_service.posts import service
 from resources_service.posts.schemas import PostIn, PostPatch
-from resources_service.responses import JSONBytes
 from resources_service.schemas import Page, Post
 from saaskit.db.schema import SEARCH_MAX
 from saaskit.problems import not_found
 from saaskit.web.auth import CurrentUserId, WriterId
 from saaskit.web.deps import ConnDep
+from saaskit.web.responses import JSONBytes
 
 router = APIRouter(prefix="/posts", tags=["posts"], responses=PROBLEM_RESPONSES)
 

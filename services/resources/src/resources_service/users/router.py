@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query, Request
 
 from resources_service.errors import PROBLEM_RESPONSES_WITH_ID
 from resources_service.params import Id
-from resources_service.responses import JSONBytes
 from resources_service.schemas import Overview, UserPublic
 from resources_service.users import service
 from saaskit.problems import not_found
 from saaskit.web.auth import CurrentUserId
+from saaskit.web.responses import JSONBytes
 from saaskit.web.state import service_state
 
 router = APIRouter(prefix="/users", tags=["users"], responses=PROBLEM_RESPONSES_WITH_ID)
