@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from files_service.files import service
+from files_service.files.responses import file
 from files_service.files.schemas import File, FilePage
 from files_service.files.upload import UploadStream, boundary_of
 from saaskit.db.schema import files
@@ -20,6 +19,7 @@ from saaskit.web.auth import CurrentUserId
 from saaskit.web.deps import ConnDep, DatabaseDep, QueueDep, SettingsDep, StorageDep
 from saaskit.web.params import UuidPaging
 from saaskit.web.problem_docs import COMMON, problem
+from saaskit.web.responses import JSONBytes, page
 
 NOT_FOUND = problem(404, "no such file of the caller's")
 
@@ -50,9 +50,9 @@ _UPLOAD_BODY = {
     },
 )
 async def upload(
-    request: Request, response: Response, user_id: CurrentUserId, db: DatabaseDep,
+    request: Request, user_id: CurrentUserId, db: DatabaseDep,
     storage: StorageDep, pool: QueueDep, settings: SettingsDep,
-) -> dict[str, Any]:
+) -> JSONBytes:
     check_declared_length(request.headers.get("content-length"), settings.max_upload_bytes)
     stream = UploadStream(
         boundary_of(request.headers.get("content-type")),
@@ -61,20 +61,20 @@ async def upload(
     )
     created = await service.create(db, storage, pool, user_id, stream, request.stream())
     UPLOADS.observe(created["size"])
-    response.headers["Location"] = f"/files/{created['id']}"
-    return created
+    return JSONBytes(file(created), status_code=status.HTTP_201_CREATED,
+                     headers={"Location": f"/files/{created['id']}"})
 
 
 @router.get("", response_model=FilePage, summary="The caller's files, newest first")
-async def list_files(conn: ConnDep, user_id: CurrentUserId, paging: UuidPaging) -> dict[str, Any]:
+async def list_files(conn: ConnDep, user_id: CurrentUserId, paging: UuidPaging) -> JSONBytes:
     rows, cursor = await service.list_page(conn, user_id, paging)
-    return {"items": [row._mapping for row in rows], "next_cursor": cursor}
+    return JSONBytes(page([file(row._mapping) for row in rows], cursor))
 
 
 @router.get("/{id}", response_model=File, summary="One of the caller's files",
             responses=NOT_FOUND)
-async def get_file(id: str, conn: ConnDep, user_id: CurrentUserId) -> Any:
-    return (await service.get(conn, user_id, service.parse_id(id)))._mapping
+async def get_file(id: str, conn: ConnDep, user_id: CurrentUserId) -> JSONBytes:
+    return JSONBytes(file((await service.get(conn, user_id, service.parse_id(id)))._mapping))
 
 
 @router.get(
