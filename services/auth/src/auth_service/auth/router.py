@@ -14,6 +14,7 @@ from auth_service.auth.dependencies import (
     TokensDep,
     spend_address_budget,
 )
+from auth_service.auth.responses import me as me_body
 from auth_service.auth.schemas import (
     JWKS,
     Accepted,
@@ -29,19 +30,11 @@ from auth_service.auth.schemas import (
 from saaskit.auth_problems import RESET_REQUESTED, VERIFICATION_REQUESTED
 from saaskit.problems import ProblemError, unauthorized
 from saaskit.ratelimit import account_key
-from saaskit.security.tokens import TokenPairBody
 from saaskit.web.auth import CurrentUserId
 from saaskit.web.deps import ConnDep, QueueDep
+from saaskit.web.problem_docs import PROBLEM, THROTTLED
+from saaskit.web.responses import JSONBytes
 
-PROBLEM = {"content": {"application/problem+json": {}}}
-
-THROTTLED = {
-    429: {
-        "description": "too many attempts from this address (or, at login, for this account)",
-        "headers": {name: {"schema": {"type": "string"}} for name in ("Retry-After", "RateLimit-Policy", "RateLimit")},
-        **PROBLEM,
-    }
-}
 THROTTLE = [Depends(spend_address_budget)]
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -59,8 +52,9 @@ jwks_router = APIRouter(tags=["auth"])
 )
 async def register(
     data: RegisterIn, conn: ConnDep, passwords: PasswordsDep, pool: QueueDep
-) -> Me:
-    return await service.register(conn, data, passwords, pool)
+) -> JSONBytes:
+    row = await service.register(conn, data, passwords, pool)
+    return JSONBytes(me_body(row), status_code=status.HTTP_201_CREATED)
 
 
 @router.post(
@@ -76,7 +70,7 @@ async def token(
     passwords: PasswordsDep,
     tokens: TokensDep,
     limiter: LimiterDep,
-) -> TokenPairBody:
+) -> JSONBytes:
     account = account_key("api", form.username)
     await limiter.check_account(account)  # a spent account is refused, right password or not
     try:
@@ -84,7 +78,7 @@ async def token(
     except ProblemError:
         await limiter.account_failed(account)
         raise
-    return await tokens.start_family(conn, user_id)
+    return JSONBytes(await tokens.start_family(conn, user_id))
 
 
 @router.post(
@@ -94,8 +88,8 @@ async def token(
     responses={401: {"description": "invalid, expired, revoked or reused token", **PROBLEM}, **THROTTLED},
     dependencies=THROTTLE,
 )
-async def refresh(data: RefreshIn, conn: ConnDep, tokens: TokensDep) -> TokenPairBody:
-    return await tokens.rotate(conn, data.refresh_token)
+async def refresh(data: RefreshIn, conn: ConnDep, tokens: TokensDep) -> JSONBytes:
+    return JSONBytes(await tokens.rotate(conn, data.refresh_token))
 
 
 @router.post(
@@ -115,11 +109,11 @@ async def logout(data: RefreshIn, conn: ConnDep, user_id: CurrentUserId) -> Resp
     summary="The caller's account",
     responses={401: {"description": "not authenticated", **PROBLEM}},
 )
-async def me(conn: ConnDep, user_id: CurrentUserId) -> Me:
+async def me(conn: ConnDep, user_id: CurrentUserId) -> JSONBytes:
     found = await service.get_me(conn, user_id)
-    if found is None or not found.is_active:
+    if found is None or not found["is_active"]:
         raise unauthorized()
-    return found
+    return JSONBytes(me_body(found))
 
 
 INVALID_LINK = {400: {"description": "the token is unknown, tampered, expired or used", **PROBLEM}}
@@ -135,10 +129,10 @@ INVALID_LINK = {400: {"description": "the token is unknown, tampered, expired or
 )
 async def verify_email_request(
     conn: ConnDep, user_id: CurrentUserId, pool: QueueDep, limiter: LimiterDep
-) -> dict:
+) -> JSONBytes:
     await limiter.spend_account(account_key("verify", str(user_id)))
     await lifecycle.request_verification(conn, user_id, pool)
-    return VERIFICATION_REQUESTED
+    return JSONBytes(VERIFICATION_REQUESTED, status_code=status.HTTP_202_ACCEPTED)
 
 
 @router.post(
@@ -162,10 +156,10 @@ async def verify_email_confirm(data: TokenIn, conn: ConnDep, tokens: AccountToke
 )
 async def password_reset_request(
     data: PasswordResetRequestIn, conn: ConnDep, pool: QueueDep, limiter: LimiterDep
-) -> dict:
+) -> JSONBytes:
     await limiter.spend_account(account_key("reset", data.email))
     await lifecycle.request_reset(conn, data.email, pool)
-    return RESET_REQUESTED
+    return JSONBytes(RESET_REQUESTED, status_code=status.HTTP_202_ACCEPTED)
 
 
 @router.post(
@@ -201,6 +195,5 @@ async def password_change(
     response_model=JWKS,
     summary="The public keys that sign access tokens",
 )
-async def jwks(keys: KeysDep, response: Response) -> dict:
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return keys.jwks()
+async def jwks(keys: KeysDep) -> JSONBytes:
+    return JSONBytes(keys.jwks(), headers={"Cache-Control": "public, max-age=300"})

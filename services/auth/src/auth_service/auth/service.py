@@ -16,12 +16,12 @@ from datetime import timedelta
 
 from anyio import to_thread
 from arq.connections import ArqRedis
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import RowMapping, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from auth_service.auth.schemas import Me, RegisterIn
+from auth_service.auth.schemas import RegisterIn
 from saaskit import queue
 from saaskit.auth_problems import already_taken, already_taken_by, invalid_credentials, refresh_refused
 from saaskit.db.constraints import violated_constraint
@@ -100,7 +100,7 @@ async def revoke_family(conn: AsyncConnection, family_id: uuid.UUID) -> None:
 
 async def register(
     conn: AsyncConnection, data: RegisterIn, passwords: PasswordService, pool: ArqRedis
-) -> Me:
+) -> RowMapping:
     taken = (
         await conn.execute(
             select(
@@ -147,7 +147,7 @@ async def register(
     ).scalar_one()
     await conn.commit()
     await queue_welcome_email(pool, job_id)
-    return Me.model_validate(user._mapping)
+    return user._mapping
 
 
 async def queue_welcome_email(pool: ArqRedis, job_id: int) -> None:
@@ -199,6 +199,7 @@ async def logout(conn: AsyncConnection, user_id: int, presented: str) -> None:
         await conn.commit()
 
 
-async def get_me(conn: AsyncConnection, user_id: int) -> Me | None:
+async def get_me(conn: AsyncConnection, user_id: int) -> RowMapping | None:
+    """The ``ME_COLUMNS`` of the user (``responses.me`` shapes them), or None."""
     row = (await conn.execute(select(*ME_COLUMNS).where(users.c.id == user_id))).one_or_none()
-    return Me.model_validate(row._mapping) if row else None
+    return row._mapping if row else None
