@@ -301,6 +301,7 @@ def variants(
     capacity_duration: float = typer.Option(15, help="Seconds of each capacity probe."),
     profile: bool = typer.Option(True, help="Profile each variant by layer (py-spy)."),
     profile_duration: float = typer.Option(10, help="Seconds py-spy samples per profile."),
+    profile_gil: bool = typer.Option(True, help="Sample only the GIL holder (py-spy --gil)."),
     c1000: str = typer.Option(
         "django_async,drf_tuned", help="Variants that also run concurrency_1000."
     ),
@@ -329,6 +330,7 @@ def variants(
     workers = workers or (len(srv) if srv else os.cpu_count() or 1)
     plan = Plan(vus=vus, duration=duration, warmup=warmup, capacity_duration=capacity_duration,
                 profile_duration=profile_duration, capacity=capacity, profile=profile,
+                profile_gil=profile_gil,
                 c1000=tuple(n.strip() for n in c1000.split(",") if n.strip()),
                 c1000_duration=c1000_duration)
     per_route = warmup + duration + 4 * K6_OVERHEAD
@@ -372,8 +374,10 @@ def variants(
         "workers": workers, "pool_size": pool_size, "plan": asdict(plan),
         "command": "python -m bench variants " + shlex.join(sys.argv[2:]),
     }
+    pricing = Pricing(vcpu_hour_usd=vcpu_hour_usd)
+    meta["pricing"] = asdict(pricing)
     save(results, meta, out)
-    path = variants_report.write(results, meta, out, Pricing(vcpu_hour_usd=vcpu_hour_usd))
+    path = variants_report.write(results, meta, out, pricing)
     console.print(f"report: {path}")
     failed = [r.name for r in results if r.startup_failure or any(
         rr.failure for rr in r.routes.values())]

@@ -166,7 +166,18 @@ def write(results: list[VariantResult], meta: dict, out_dir: Path, pricing: Pric
         "py-spy attached to each server's processes during a separate saturation run "
         "(so the profiler's cost is in no figure above), samples classified by layer "
         "(`bench/src/bench/layers.py` states the rules). Each cell: the layer's share of "
-        "the CPU samples and the CPU milliseconds per request it stands for.\n")
+        "the samples and the CPU milliseconds per request it stands for (the measured CPU "
+        "of the server's processes over the requests served while sampling, split by the "
+        "shares). " + (
+            "Only the thread holding the GIL was sampled (`py-spy --gil`): on this machine "
+            "the server shares its core with its other worker and PostgreSQL, and plain "
+            "sampling charged every wait for the core after a wake-up to the event loop's "
+            "frame (a worker is runnable then, but holds no GIL); a worker preempted while "
+            "working holds the GIL and is charged where it worked, so waits spread over "
+            "the layers in proportion to the work. `sampled s / CPU s` above 1 is that "
+            "waiting.\n" if meta["plan"].get("profile_gil") else
+            "Every runnable thread was sampled: waits for a core are charged to the frame "
+            "the thread waits in (`sampled s / CPU s` above 1).\n"))
     charts = out_dir / "charts"
     for route in ROUTES:
         profs = profiles(ok, route)
@@ -183,3 +194,13 @@ def write(results: list[VariantResult], meta: dict, out_dir: Path, pricing: Pric
     path = out_dir / "report.md"
     path.write_text("\n".join(parts))
     return path
+
+
+if __name__ == "__main__":
+    import sys
+
+    from bench.variants.run import load
+
+    saved = Path(sys.argv[1])
+    variants, meta = load(saved)
+    print(write(variants, meta, saved.parent, Pricing(**meta.get("pricing", {}))))

@@ -59,6 +59,11 @@ class Plan:
     profile_duration: float = 10.0
     capacity: bool = True
     profile: bool = True
+    # py-spy --gil: only the thread holding the GIL is sampled. A thread woken from the
+    # event loop's wait but not yet on a core is then left out (it released the GIL to
+    # wait), where plain sampling charged every such run-queue wait to the loop's frame;
+    # a thread preempted mid-work keeps the GIL and is charged where it was working.
+    profile_gil: bool = True
     c1000: tuple[str, ...] = ()
     c1000_duration: float = 60.0
 
@@ -265,7 +270,7 @@ class VariantRunner:
             time.sleep(2)  # k6 logs in and ramps up first
             try:
                 recordings.append(record([_pid(server)], int(p.profile_duration),
-                                         self.out / "profiles" / label))
+                                         self.out / "profiles" / label, gil_only=p.profile_gil))
             except Exception as exc:  # reported in the results, the run goes on
                 errors.append(exc)
 
@@ -330,3 +335,21 @@ def save(results: list[VariantResult], meta: dict, out_dir: Path) -> Path:
     path.write_text(json.dumps({"meta": meta, "variants": [asdict(r) for r in results]},
                                indent=2, default=str))
     return path
+
+
+def load(path: Path) -> tuple[list[VariantResult], dict]:
+    """A saved run back as objects, to render its report again (``python -m
+    bench.variants.report results.json``) without measuring again."""
+    data = json.loads(path.read_text())
+    results = []
+    for raw in data["variants"]:
+        routes = {}
+        for route, r in raw.pop("routes").items():
+            saturation = Measure(**r.pop("saturation")) if r.get("saturation") else None
+            r.pop("saturation", None)
+            probes = [CapacityProbe(**p) for p in r.pop("probes")]
+            routes[route] = RouteResult(saturation=saturation, probes=probes, **r)
+        c1000 = Measure(**raw.pop("c1000")) if raw.get("c1000") else None
+        raw.pop("c1000", None)
+        results.append(VariantResult(routes=routes, c1000=c1000, **raw))
+    return results, data["meta"]
