@@ -26,3 +26,16 @@ def test_the_plan_covers_each_demand_and_scales_linearly():
     small, medium, large = plans(1000, Pricing())
     assert (small.demand, medium.demand, large.demand) == (1_000, 10_000, 100_000)
     assert large.cores == pytest.approx(100 * small.cores)
+
+
+def test_the_rate_held_is_the_highest_probe_within_target_errors_and_drops():
+    from bench.variants.run import CapacityProbe, sustained
+
+    probes = [
+        CapacityProbe(rate=800, p99_ms=290.0, errors=0, dropped=0),  # too slow
+        CapacityProbe(rate=600, p99_ms=40.0, errors=0, dropped=300),  # 2.5% not delivered
+        CapacityProbe(rate=400, p99_ms=33.0, errors=0, dropped=10),  # 0.17%: k6 ramping up
+        CapacityProbe(rate=250, p99_ms=15.0, errors=0, dropped=0),
+    ]
+    assert sustained(probes, duration=20) == 400
+    assert sustained([CapacityProbe(rate=100, p99_ms=10.0, errors=1, dropped=0)], 20) is None

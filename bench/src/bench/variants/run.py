@@ -95,6 +95,12 @@ class Measure:
         )
 
 
+# k6 drops a few iterations while it adds VUs at the start of an open-model run even
+# when the server keeps up (10 of 5,640 at 33 ms p99): up to 1% dropped still counts as
+# the rate delivered; past it the server was not keeping up.
+DROPPED_TOLERANCE = 0.01
+
+
 @dataclass
 class CapacityProbe:
     rate: int
@@ -102,9 +108,15 @@ class CapacityProbe:
     errors: int
     dropped: int
 
-    @property
-    def meets_target(self) -> bool:
-        return self.p99_ms < P99_TARGET_MS and self.errors == 0 and self.dropped == 0
+    def meets_target(self, duration: float) -> bool:
+        return (self.p99_ms < P99_TARGET_MS and self.errors == 0
+                and self.dropped <= DROPPED_TOLERANCE * self.rate * duration)
+
+
+def sustained(probes: list[CapacityProbe], duration: float) -> float | None:
+    """The highest probed rate that met the latency target."""
+    rates = [p.rate for p in probes if p.meets_target(duration)]
+    return float(max(rates)) if rates else None
 
 
 @dataclass
@@ -253,7 +265,7 @@ class VariantRunner:
             result.probes.append(probe)
             self.log(f"    {rate} req/s offered: p99 {probe.p99_ms:.1f} ms, "
                      f"{probe.errors} errors, {probe.dropped} dropped")
-            if probe.meets_target:
+            if probe.meets_target(self.plan.capacity_duration):
                 result.sustained_rps = float(rate)
                 return
 
