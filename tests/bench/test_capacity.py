@@ -39,3 +39,18 @@ def test_the_rate_held_is_the_highest_probe_within_target_errors_and_drops():
     ]
     assert sustained(probes, duration=20) == 400
     assert sustained([CapacityProbe(rate=100, p99_ms=10.0, errors=1, dropped=0)], 20) is None
+
+
+def test_the_plan_reads_each_frameworks_request_and_target_from_the_chart(tmp_path):
+    from bench.variants.capacity import chart_pricing
+
+    values = tmp_path / "values.yaml"
+    values.write_text(
+        "resources:\n  resources: {requests: {cpu: 500m}}\n"
+        "  autoscaling: {targetCPUUtilizationPercentage: 60}\n"
+        "admin:\n  resources: {requests: {cpu: '2'}}\n"
+        "  autoscaling: {targetCPUUtilizationPercentage: 40}\n")
+    fastapi = chart_pricing("fastapi", 0.05, values)
+    django = chart_pricing("django", 0.05, values)
+    assert (fastapi.pod_cpu_request, fastapi.hpa_target) == (0.5, 0.6)
+    assert (django.pod_cpu_request, django.hpa_target, django.vcpu_hour_usd) == (2.0, 0.4, 0.05)

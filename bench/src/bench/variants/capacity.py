@@ -19,17 +19,38 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 P99_TARGET_MS = 100.0
 HOURS_PER_MONTH = 730
 DEMANDS = (1_000, 10_000, 100_000)  # req/s
 
 
+PROD_VALUES = Path(__file__).resolve().parents[4] / "helm/saas/values-prod.yaml"
+# The chart's service that serves the hot reads for each framework.
+CHART_SERVICE = {"fastapi": "resources", "django": "admin", "none": "resources"}
+
+
 @dataclass(frozen=True)
 class Pricing:
     vcpu_hour_usd: float = 0.04  # on-demand general-purpose, per vCPU, memory share included
-    pod_cpu_request: float = 0.25  # cores: helm/saas/values.yaml resources.requests.cpu
-    hpa_target: float = 0.70  # helm/saas/values.yaml targetCPUUtilizationPercentage
+    pod_cpu_request: float = 1.0  # cores: helm/saas/values-prod.yaml resources.requests.cpu
+    hpa_target: float = 0.65  # helm/saas/values-prod.yaml targetCPUUtilizationPercentage
+
+
+def _cores(quantity: str | int | float) -> float:
+    text = str(quantity)
+    return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+
+
+def chart_pricing(framework: str, vcpu_hour_usd: float, values: Path = PROD_VALUES) -> Pricing:
+    """The production values' CPU request and HPA target of the service that serves this
+    framework's hot reads, read from the chart itself so the plan follows the chart."""
+    service = yaml.safe_load(values.read_text())[CHART_SERVICE[framework]]
+    return Pricing(vcpu_hour_usd, _cores(service["resources"]["requests"]["cpu"]),
+                   service["autoscaling"]["targetCPUUtilizationPercentage"] / 100)
 
 
 @dataclass(frozen=True)

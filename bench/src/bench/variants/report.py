@@ -7,7 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.layer_report import LayerProfile, layer_chart, layer_table
-from bench.variants.capacity import DEMANDS, P99_TARGET_MS, Pricing, mix_rate, plans
+from bench.variants.capacity import (
+    DEMANDS,
+    P99_TARGET_MS,
+    Pricing,
+    chart_pricing,
+    mix_rate,
+    plans,
+)
 from bench.variants.run import ROUTES, VariantResult, sustained
 
 ROUTE_TITLES = {
@@ -97,36 +104,54 @@ def profiles(results: list[VariantResult], route: str) -> list[LayerProfile]:
     return out
 
 
-def capacity_section(results: list[VariantResult], pricing: Pricing, server_cores: int) -> str:
+def _held_share(rr) -> float | None:
+    """The sustained rate as a share of the saturation rate: about the CPU utilisation at
+    which this server still met the latency target (it is CPU-bound at saturation)."""
+    if rr is None or not rr.saturation or not rr.sustained_rps:
+        return None
+    return rr.sustained_rps / rr.saturation.rps
+
+
+def capacity_section(results: list[VariantResult], vcpu_hour_usd: float, server_cores: int) -> str:
     mix = ", ".join(f"{share:.0%} `{route}`" for route, share in MIX.items())
+    fastapi, django = chart_pricing("fastapi", vcpu_hour_usd), chart_pricing("django", vcpu_hour_usd)
     lines = [
         f"Read mix: {mix}. A variant's rate per core is the highest fixed offered rate "
         f"(open model; tried at 80%, 60%, 40% and 25% of the saturation rate, highest first) "
         f"at which p99 stayed under {P99_TARGET_MS:.0f} ms with no error and k6 dropped at "
         "most 1% of the iterations, "
         f"divided by the {server_cores} server core(s) it had (PostgreSQL shared them); "
-        f"the mix's rate is the weighted harmonic mean of the two routes'. Pods at the "
-        f"chart's request of {pricing.pod_cpu_request:g} CPU and its HPA target of "
-        f"{pricing.hpa_target:.0%}; cost = pods x request x ${pricing.vcpu_hour_usd:.3f} "
-        "per vCPU-hour x 730 h (CPU only: memory, the database and the load balancer "
-        "are left out, alike for every variant).",
+        "the mix's rate is the weighted harmonic mean of the two routes'. Pods at the "
+        "production chart's CPU request and HPA target (`helm/saas/values-prod.yaml`, read "
+        f"when this report was written): FastAPI variants as the resources service "
+        f"({fastapi.pod_cpu_request:g} CPU, {fastapi.hpa_target:.0%}), Django variants as the "
+        f"admin service ({django.pod_cpu_request:g} CPU, {django.hpa_target:.0%}). "
+        f"Cost = pods x request x ${vcpu_hour_usd:.3f} per vCPU-hour x 730 h (CPU only: "
+        "memory, the database and the load balancer are left out, alike for every variant).",
         "",
-        "| variant | simple_get / core | complex_query / core | mix / core | "
+        "`held` is the sustained rate as a share of the saturation rate: roughly the CPU "
+        "utilisation at which the server still met the latency target, which is what an "
+        "HPA's CPU target should stay under (the chart's production targets cite it).",
+        "",
+        "| variant | simple_get / core (held) | complex_query / core (held) | mix / core | "
         + " | ".join(f"{d // 1000}k req/s: cores, pods, $/month" for d in DEMANDS) + " |",
         "| --- | --: | --: | --: |" + " --- |" * len(DEMANDS),
     ]
     for r in results:
+        pricing = django if r.framework == "django" else fastapi
         rates = {route: (r.routes[route].sustained_rps or 0) / server_cores
                  for route in ROUTES if route in r.routes}
+        held = [_held_share(r.routes.get(route)) for route in ROUTES]
+        cells = [f"{_num(rates.get(route) or None)} ({_num(h, '{:.0%}')})"
+                 for route, h in zip(ROUTES, held, strict=True)]
         if len(rates) < len(ROUTES) or not all(rates.values()):
-            lines.append(f"| {r.label} | " + " | ".join(
-                _num(rates.get(route) or None) for route in ROUTES)
-                + " | – |" + " – |" * len(DEMANDS))
+            lines.append(f"| {r.label} | " + " | ".join(cells) + " | – |" + " – |" * len(DEMANDS))
             continue
         per_core = mix_rate(rates, MIX)
-        cells = [f"{p.cores:,.1f}, {p.pods:,}, ${p.monthly_usd:,.0f}" for p in plans(per_core, pricing)]
-        lines.append(f"| {r.label} | {rates['simple_get']:.0f} | {rates['complex_query']:.0f} | "
-                     f"{per_core:.0f} | " + " | ".join(cells) + " |")
+        plan_cells = [f"{p.cores:,.1f}, {p.pods:,}, ${p.monthly_usd:,.0f}"
+                      for p in plans(per_core, pricing)]
+        lines.append(f"| {r.label} | " + " | ".join(cells) + f" | {per_core:.0f} | "
+                     + " | ".join(plan_cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -198,7 +223,8 @@ def write(results: list[VariantResult], meta: dict, out_dir: Path, pricing: Pric
         chart = layer_chart(profs, charts / f"layers-{route}.png")
         parts += [f"### `{route}`\n", f"![{route} by layer](charts/{chart.name})\n",
                   layer_table(profs)]
-    parts += ["## What it costs to run\n", capacity_section(ok, pricing, meta["server_cores"])]
+    parts += ["## What it costs to run\n",
+              capacity_section(ok, pricing.vcpu_hour_usd, meta["server_cores"])]
     parts += ["## concurrency_1000\n",
               "1,000 VUs on `simple_get` (closed model), as in the main run.\n",
               c1000_table(ok)]
