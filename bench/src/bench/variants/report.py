@@ -44,22 +44,25 @@ def saturation_table(results: list[VariantResult], route: str) -> str:
     floor_rps = _rps(results, "floor", route)
     lines = [
         "| variant | req/s | p50 ms | p99 ms | errors | CPU s per 1k req | SQL per req "
-        f"| sustained at p99 < {P99_TARGET_MS:.0f} ms | share of the floor |",
-        "| --- | --: | --: | --: | --: | --: | --: | --: | --: |",
+        f"| sustained at p99 < {P99_TARGET_MS:.0f} ms | share of the floor "
+        "| probes: offered req/s → p99 ms |",
+        "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --- |",
     ]
     for r in results:
         rr = r.routes.get(route)
         s = rr.saturation if rr else None
         if s is None:
             why = r.startup_failure or (rr.failure if rr else "not run")
-            lines.append(f"| {r.label} | failed: {why[:120]} ||||||||")
+            lines.append(f"| {r.label} | failed: {why[:120]} |||||||||")
             continue
         share = f"{s.rps / floor_rps:.2f}" if floor_rps else "–"
         assert rr is not None  # s came from it
         lines.append(
             f"| {r.label} | {s.rps:.0f} | {s.p50_ms:.1f} | {s.p99_ms:.1f} | {s.errors} / "
             f"{s.requests} | {_num(s.cpu_s_per_1k, '{:.2f}')} | "
-            f"{_num(s.sql_per_request, '{:.2f}')} | {_num(rr.sustained_rps)} | {share} |"
+            f"{_num(s.sql_per_request, '{:.2f}')} | {_num(rr.sustained_rps)} | {share} | "
+            + ", ".join(f"{p.rate} → {p.p99_ms:.0f}" + ("" if p.errors == 0 else f" ({p.errors} errors)")
+                        for p in rr.probes) + " |"
         )
     return "\n".join(lines) + "\n"
 
