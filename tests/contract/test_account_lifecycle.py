@@ -25,7 +25,7 @@ import pytest
 import redis
 
 from devstack.net import free_port
-from saaskit.auth_problems import RESET_REQUESTED, VERIFICATION_REQUESTED, invalid_account_token
+from saaskit.accounts.problems import RESET_REQUESTED, VERIFICATION_REQUESTED, invalid_account_token
 from saaskit.db.urls import libpq_url
 from saaskit.security.account_tokens import (
     RESET,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import redis
 
-from saaskit.downloads import download_headers
+from saaskit.files.downloads import download_headers
 from saaskit.pagination import CURSOR_MAX_LENGTH, INVALID_CURSOR, Cursor
 from tests.contract.shapes import (
     FILE,
@@ -90,7 +90,7 @@ def test_list_files_parameters(stack):
 
 
 def test_download_headers_are_the_same_on_both_stacks(stack):
-    """Every header of a streamed download is saaskit.downloads' on both stacks; the
+    """Every header of a streamed download is saaskit.files.downloads' on both stacks; the
     type is the stored one exactly (FastAPI used to add "; charset=utf-8" to text)."""
     owner = new_account(stack.auth)
     created = upload(stack, owner, b"hello, world\n", "R\u00e9sum\u00e9 \u00e9t\u00e9.txt").json()

@@ -1,4 +1,4 @@
-"""saaskit.storage and saaskit.filetypes directly (the Django twin calls them too), and
+"""saaskit.storage and saaskit.files.types directly (the Django twin calls them too), and
 the files service with its storage down."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from devstack.net import free_port
-from saaskit.filetypes import content_disposition, detect_content_type, sanitize_filename
+from saaskit.files.types import content_disposition, detect_content_type, sanitize_filename
 from saaskit.storage import ObjectNotFound, new_key
 from tests.files.client import upload
 from tests.support.api import new_account

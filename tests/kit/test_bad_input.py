@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from saaskit.accounts.validation import EMAIL_PATTERN, PASSWORD_PATTERN, email_domain_problem, password_weakness
 from saaskit.bad_input import MAX_JSON_DEPTH, MAX_QUERY_BYTES, inspect_form, inspect_json, inspect_query
 from saaskit.openapi import complete_document
-from saaskit.validation import EMAIL_PATTERN, PASSWORD_PATTERN, email_domain_problem, password_weakness
 
 
 @pytest.mark.parametrize(

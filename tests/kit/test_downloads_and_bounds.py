@@ -1,4 +1,4 @@
-"""saaskit.downloads and the id and cursor bounds of saaskit.pagination, which both
+"""saaskit.files.downloads and the id and cursor bounds of saaskit.pagination, which both
 stacks send and apply."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from saaskit.downloads import download_headers, redirect_headers
+from saaskit.files.downloads import download_headers, redirect_headers
 from saaskit.pagination import (
     BIGINT_MAX,
     CURSOR_MAX_LENGTH,

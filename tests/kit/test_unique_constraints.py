@@ -1,4 +1,4 @@
-"""saaskit.db.constraints and saaskit.auth_problems.already_taken_by: a lost registration
+"""saaskit.db.constraints and saaskit.accounts.problems.already_taken_by: a lost registration
 race is told apart by the unique index PostgreSQL names, read off each driver's real
 error (asyncpg under SQLAlchemy, as FastAPI sees it; psycopg, as Django sees it), and
 never by the error's text."""
@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from saaskit.auth_problems import already_taken_by
+from saaskit.accounts.problems import already_taken_by
 from saaskit.db.constraints import USERS_EMAIL_UNIQUE, USERS_USERNAME_UNIQUE, violated_constraint
 from saaskit.db.schema import users
 from saaskit.db.urls import asyncpg_url, libpq_url

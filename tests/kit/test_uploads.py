@@ -1,4 +1,4 @@
-"""saaskit.uploads: the streaming checks both stacks feed, chunk by chunk."""
+"""saaskit.files.uploads: the streaming checks both stacks feed, chunk by chunk."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import hashlib
 
 import pytest
 
-from saaskit.filetypes import SNIFF_BYTES
+from saaskit.files.types import SNIFF_BYTES
+from saaskit.files.uploads import ENVELOPE_BYTES, UploadCheck, check_body_size, check_declared_length
 from saaskit.problems import ProblemError
-from saaskit.uploads import ENVELOPE_BYTES, UploadCheck, check_body_size, check_declared_length
 
 ALLOWED = ("text/plain", "image/png", "application/json")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from saaskit.db.schema import PASSWORD_MAX, PASSWORD_MIN
-from saaskit.validation import EMAIL_PATTERN, PASSWORD_PATTERN
+from saaskit.accounts.limits import PASSWORD_MAX, PASSWORD_MIN
+from saaskit.accounts.validation import EMAIL_PATTERN, PASSWORD_PATTERN
 
 PROBLEM_JSON = "application/problem+json"
 METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
@@ -128,7 +128,7 @@ def _resolve(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
 
 def _password_rules(schema: dict[str, Any], schemas: dict[str, Any]) -> None:
     """A new password in a JSON body (register, reset, change; not the login form's):
-    the rules ``saaskit.validation.password_weakness`` applies, as a schema."""
+    the rules ``saaskit.accounts.validation.password_weakness`` applies, as a schema."""
     for name, field in _resolve(schema, schemas).get("properties", {}).items():
         if name in PASSWORD_FIELDS and field.get("type") == "string":
             field.update(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
-from saaskit.filetypes import JSON, SNIFF_BYTES, detect_content_type
+from saaskit.files.types import JSON, SNIFF_BYTES, detect_content_type
 from saaskit.storage import ObjectNotFound, Storage
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024

@@ -9,6 +9,9 @@ Design notes:
   are stored lower-cased.
 - ``posts.comment_count`` is maintained by the writers in the same transaction as the
   comment insert/delete, with an atomic ``UPDATE ... SET comment_count = comment_count ± 1``.
+- Column sizes follow the API's bounds (``saaskit.accounts.limits``,
+  ``saaskit.content.limits``, ``saaskit.files.limits``), not the reverse: the domain
+  states what a user may send, and the table is made to hold it.
 """
 
 from __future__ import annotations
@@ -35,7 +38,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from saaskit.accounts.limits import EMAIL_MAX, FULL_NAME_MAX, USERNAME_MAX
+from saaskit.content.limits import COMMENT_BODY_MAX, POST_BODY_MAX, TITLE_MAX
 from saaskit.db.constraints import USERS_EMAIL_UNIQUE, USERS_USERNAME_UNIQUE
+from saaskit.files.limits import FILENAME_MAX
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
@@ -46,19 +52,6 @@ NAMING_CONVENTION = {
 }
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-# Maximum lengths, shared by both implementations' validators.
-EMAIL_MAX = 254
-USERNAME_PATTERN = r"^[A-Za-z0-9_]{3,32}$"
-USERNAME_MAX = 32
-FULL_NAME_MAX = 200
-PASSWORD_MIN = 8
-PASSWORD_MAX = 128
-TITLE_MAX = 200
-POST_BODY_MAX = 20_000
-COMMENT_BODY_MAX = 5_000
-FILENAME_MAX = 255
-SEARCH_MAX = 200
 
 FILE_STATUSES = ("pending", "ready", "rejected")
 JOB_STATUSES = ("queued", "running", "succeeded", "failed")

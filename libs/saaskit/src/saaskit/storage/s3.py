@@ -15,7 +15,7 @@ from minio import Minio
 from minio.error import MinioException, S3Error
 from urllib3 import BaseHTTPResponse
 
-from saaskit.filetypes import content_disposition
+from saaskit.files.types import content_disposition
 from saaskit.storage.base import CHUNK_SIZE, ObjectNotFound, Storage, StorageUnavailable, check_key
 
 PART_SIZE = 5 * 1024 * 1024  # S3's minimum part size

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from saaskit.file_problems import storage_unavailable
+from saaskit.files.problems import storage_unavailable
 from saaskit.logging import get_logger
 from saaskit.problems import PROBLEM_JSON, ProblemError, problem, unavailable
 from saaskit.storage.base import StorageUnavailable

@@ -19,12 +19,12 @@ from admin_service.api.serializers import (
     parse_body,
     parse_id,
 )
-from saaskit.auth_problems import RESET_REQUESTED, VERIFICATION_REQUESTED
-from saaskit.db import schema
+from saaskit.accounts import limits as account_limits
+from saaskit.accounts.problems import RESET_REQUESTED, VERIFICATION_REQUESTED
+from saaskit.accounts.validation import email_domain_problem, normalize_email, password_weakness
 from saaskit.problems import unauthorized
 from saaskit.ratelimit import account_key
 from saaskit.security.account_tokens import TOKEN_MAX
-from saaskit.validation import email_domain_problem, normalize_email, password_weakness
 
 
 class MeOutput(serializers.Serializer):
@@ -70,11 +70,11 @@ class ThrottledApi(PublicApi):
 
 class RegisterApi(ThrottledApi):
     class InputSerializer(StrictSerializer):
-        email = serializers.EmailField(max_length=schema.EMAIL_MAX)
-        username = serializers.RegexField(schema.USERNAME_PATTERN)
-        password = StrictCharField(max_length=schema.PASSWORD_MAX)
+        email = serializers.EmailField(max_length=account_limits.EMAIL_MAX)
+        username = serializers.RegexField(account_limits.USERNAME_PATTERN)
+        password = StrictCharField(max_length=account_limits.PASSWORD_MAX)
         full_name = StrictCharField(
-            max_length=schema.FULL_NAME_MAX, required=False, allow_null=True, allow_blank=True
+            max_length=account_limits.FULL_NAME_MAX, required=False, allow_null=True, allow_blank=True
         )
 
         def validate_email(self, value: str) -> str:
@@ -218,7 +218,7 @@ class VerifyEmailConfirmApi(PublicApi):
 
 class PasswordResetRequestApi(ThrottledApi):
     class InputSerializer(StrictSerializer):
-        email = serializers.EmailField(max_length=schema.EMAIL_MAX)
+        email = serializers.EmailField(max_length=account_limits.EMAIL_MAX)
 
         def validate_email(self, value: str) -> str:
             if reason := email_domain_problem(value):  # as FastAPI's EmailStr
@@ -240,7 +240,7 @@ class PasswordResetRequestApi(ThrottledApi):
 class PasswordResetConfirmApi(PublicApi):
     class InputSerializer(StrictSerializer):
         token = StrictCharField(min_length=1, max_length=TOKEN_MAX)
-        new_password = StrictCharField(max_length=schema.PASSWORD_MAX)
+        new_password = StrictCharField(max_length=account_limits.PASSWORD_MAX)
 
         def validate_new_password(self, value: str) -> str:
             return _strong(value)
@@ -258,8 +258,8 @@ class PasswordResetConfirmApi(PublicApi):
 
 class PasswordChangeApi(APIView):
     class InputSerializer(StrictSerializer):
-        current_password = StrictCharField(min_length=1, max_length=schema.PASSWORD_MAX)
-        new_password = StrictCharField(max_length=schema.PASSWORD_MAX)
+        current_password = StrictCharField(min_length=1, max_length=account_limits.PASSWORD_MAX)
+        new_password = StrictCharField(max_length=account_limits.PASSWORD_MAX)
 
         def validate_new_password(self, value: str) -> str:
             return _strong(value)

@@ -20,7 +20,7 @@ from admin_service.accounts.models import RefreshToken, User
 from admin_service.jobs import services as jobs
 from admin_service.jobs.models import Job
 from saaskit import queue
-from saaskit.auth_problems import invalid_account_token, wrong_current_password
+from saaskit.accounts.problems import invalid_account_token, wrong_current_password
 from saaskit.logging import get_logger
 from saaskit.problems import unauthorized
 from saaskit.security.account_tokens import (

@@ -5,15 +5,15 @@ from __future__ import annotations
 from django.db import models
 from django.db.models.functions import Now
 
-from saaskit.db import schema
+from saaskit.accounts import limits as account_limits
 
 
 class User(models.Model):
     id = models.BigAutoField(primary_key=True)
-    email = models.CharField(max_length=schema.EMAIL_MAX)
-    username = models.CharField(max_length=schema.USERNAME_MAX)
+    email = models.CharField(max_length=account_limits.EMAIL_MAX)
+    username = models.CharField(max_length=account_limits.USERNAME_MAX)
     password_hash = models.TextField()
-    full_name = models.CharField(max_length=schema.FULL_NAME_MAX, null=True, blank=True)
+    full_name = models.CharField(max_length=account_limits.FULL_NAME_MAX, null=True, blank=True)
     is_active = models.BooleanField(db_default=True)
     email_verified = models.BooleanField(db_default=False)
     created_at = models.DateTimeField(db_default=Now())

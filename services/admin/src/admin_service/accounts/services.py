@@ -21,7 +21,7 @@ from admin_service.accounts import selectors
 from admin_service.accounts.models import RefreshToken, User
 from admin_service.jobs import services as jobs
 from saaskit import queue
-from saaskit.auth_problems import already_taken, already_taken_by, invalid_credentials, refresh_refused
+from saaskit.accounts.problems import already_taken, already_taken_by, invalid_credentials, refresh_refused
 from saaskit.db.constraints import violated_constraint
 from saaskit.security.refresh import RefreshDecision, StoredRefreshToken, decide_refresh, new_refresh
 from saaskit.security.tokens import TokenPairBody, hash_refresh_token, token_pair

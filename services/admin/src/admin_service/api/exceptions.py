@@ -16,7 +16,7 @@ from rest_framework import exceptions
 from rest_framework.views import set_rollback
 
 from saaskit.bad_input import too_large, too_many_parts
-from saaskit.file_problems import storage_unavailable
+from saaskit.files.problems import storage_unavailable
 from saaskit.logging import get_logger
 from saaskit.problems import PROBLEM_JSON, ProblemError, problem, unauthorized, unavailable
 from saaskit.storage import StorageUnavailable

@@ -22,7 +22,7 @@ from admin_service.api.serializers import (
     parse_together,
 )
 from admin_service.content import selectors, services
-from saaskit.db import schema
+from saaskit.content import limits as content_limits
 
 
 class PostOutput(serializers.Serializer):
@@ -66,13 +66,13 @@ class PostListCreateApi(APIView):
     class FilterSerializer(PageQuery):
         author_id = serializers.IntegerField(required=False, min_value=1, max_value=BIGINT_MAX)
         q = serializers.CharField(  # empty searches everything, as on FastAPI
-            required=False, allow_blank=True, max_length=schema.SEARCH_MAX, trim_whitespace=False
+            required=False, allow_blank=True, max_length=content_limits.SEARCH_MAX, trim_whitespace=False
         )
 
     class InputSerializer(StrictSerializer):
-        title = StrictCharField(min_length=1, max_length=schema.TITLE_MAX)
+        title = StrictCharField(min_length=1, max_length=content_limits.TITLE_MAX)
         body = StrictCharField(
-            max_length=schema.POST_BODY_MAX, allow_blank=True, required=False, default=""
+            max_length=content_limits.POST_BODY_MAX, allow_blank=True, required=False, default=""
         )
 
     @extend_schema(
@@ -107,8 +107,8 @@ class PostListCreateApi(APIView):
 
 class PostDetailApi(APIView):
     class UpdateSerializer(StrictSerializer):
-        title = StrictCharField(min_length=1, max_length=schema.TITLE_MAX, required=False)
-        body = StrictCharField(max_length=schema.POST_BODY_MAX, allow_blank=True, required=False)
+        title = StrictCharField(min_length=1, max_length=content_limits.TITLE_MAX, required=False)
+        body = StrictCharField(max_length=content_limits.POST_BODY_MAX, allow_blank=True, required=False)
 
     @extend_schema(responses={200: PostOutput, 404: None}, operation_id="get_post")
     def get(self, request, id):
@@ -133,7 +133,7 @@ class PostDetailApi(APIView):
 
 class PostCommentsApi(APIView):
     class InputSerializer(StrictSerializer):
-        body = StrictCharField(min_length=1, max_length=schema.COMMENT_BODY_MAX)
+        body = StrictCharField(min_length=1, max_length=content_limits.COMMENT_BODY_MAX)
 
     @extend_schema(
         parameters=[PageQuery],

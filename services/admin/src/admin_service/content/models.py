@@ -6,14 +6,14 @@ from django.db import models
 from django.db.models.functions import Now
 
 from admin_service.accounts.models import User
-from saaskit.db import schema
+from saaskit.content import limits as content_limits
 
 
 class Post(models.Model):
     id = models.BigAutoField(primary_key=True)
     author = models.ForeignKey(User, models.DO_NOTHING, related_name="posts")
     author_id: int  # the foreign key's column, which Django adds (the checker cannot see it)
-    title = models.CharField(max_length=schema.TITLE_MAX)
+    title = models.CharField(max_length=content_limits.TITLE_MAX)
     body = models.TextField(db_default="", blank=True)
     comment_count = models.IntegerField(db_default=0)
     created_at = models.DateTimeField(db_default=Now())

@@ -17,10 +17,10 @@ from admin_service.api.writers import lock_active_user
 from admin_service.files import selectors, services
 from admin_service.files.downloads import download_response
 from admin_service.files.upload import CheckedUploadHandler
-from saaskit.file_problems import file_not_found, missing_file_part, not_multipart
+from saaskit.files.problems import file_not_found, missing_file_part, not_multipart
+from saaskit.files.uploads import FIELD, check_declared_length
 from saaskit.metrics import UploadMetrics
 from saaskit.storage import ObjectNotFound
-from saaskit.uploads import FIELD, check_declared_length
 
 UPLOADS = UploadMetrics("admin", "django")
 

@@ -1,6 +1,6 @@
 """The bytes of a file as uploaded: a 307 to a presigned URL (S3), or streamed
 (local storage) as an attachment that a browser will not sniff or render, with the
-headers the FastAPI files service sends (``saaskit.downloads``)."""
+headers the FastAPI files service sends (``saaskit.files.downloads``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 
 from admin_service import runtime
 from admin_service.files.models import File
-from saaskit.downloads import download_headers, redirect_headers
+from saaskit.files.downloads import download_headers, redirect_headers
 
 
 def download_response(file: File) -> HttpResponse | StreamingHttpResponse:

@@ -7,13 +7,14 @@ from django.db.models.functions import Now
 
 from admin_service.accounts.models import User
 from saaskit.db import schema
+from saaskit.files import limits as file_limits
 
 
 class File(models.Model):
     id = models.UUIDField(primary_key=True)
     owner = models.ForeignKey(User, models.DO_NOTHING, related_name="files")
     owner_id: int  # the column behind ``owner``, for the type checker
-    filename = models.CharField(max_length=schema.FILENAME_MAX)
+    filename = models.CharField(max_length=file_limits.FILENAME_MAX)
     content_type = models.CharField(max_length=127)
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64, null=True, blank=True)

@@ -4,7 +4,7 @@ import uuid
 
 from admin_service.api.pagination import keyset_page
 from admin_service.files.models import File
-from saaskit.file_problems import file_not_found
+from saaskit.files.problems import file_not_found
 from saaskit.pagination import Cursor
 
 

@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import HttpRequest
 
-from saaskit.filetypes import sanitize_filename
-from saaskit.uploads import FIELD, CheckedUpload, UploadCheck
+from saaskit.files.types import sanitize_filename
+from saaskit.files.uploads import FIELD, CheckedUpload, UploadCheck
 
 
 class CheckedUploadHandler(TemporaryFileUploadHandler):

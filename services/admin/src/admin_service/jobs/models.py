@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Now
 
 from admin_service.accounts.models import User
+from saaskit.accounts import limits as account_limits
 from saaskit.db import schema
 
 
@@ -35,7 +36,7 @@ class Job(models.Model):
 class EmailOutbox(models.Model):
     id = models.BigAutoField(primary_key=True)
     job = models.OneToOneField(Job, models.DO_NOTHING, null=True, blank=True, related_name="email")
-    to_address = models.CharField(max_length=schema.EMAIL_MAX)
+    to_address = models.CharField(max_length=account_limits.EMAIL_MAX)
     subject = models.CharField(max_length=255)
     body = models.TextField()
     created_at = models.DateTimeField(db_default=Now())

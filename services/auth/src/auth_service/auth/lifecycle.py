@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from saaskit import queue
-from saaskit.auth_problems import invalid_account_token, wrong_current_password
+from saaskit.accounts.problems import invalid_account_token, wrong_current_password
 from saaskit.db.schema import jobs, refresh_tokens, users
 from saaskit.logging import get_logger
 from saaskit.problems import unauthorized

@@ -27,7 +27,7 @@ from auth_service.auth.schemas import (
     TokenIn,
     TokenPair,
 )
-from saaskit.auth_problems import RESET_REQUESTED, VERIFICATION_REQUESTED
+from saaskit.accounts.problems import RESET_REQUESTED, VERIFICATION_REQUESTED
 from saaskit.problems import ProblemError, unauthorized
 from saaskit.ratelimit import account_key
 from saaskit.web.auth import CurrentUserId

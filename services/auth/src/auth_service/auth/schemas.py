@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from saaskit.db.schema import EMAIL_MAX, FULL_NAME_MAX, PASSWORD_MAX, USERNAME_PATTERN
+from saaskit.accounts.limits import EMAIL_MAX, FULL_NAME_MAX, PASSWORD_MAX, USERNAME_PATTERN
+from saaskit.accounts.validation import normalize_email, password_weakness
 from saaskit.security.account_tokens import TOKEN_MAX
-from saaskit.validation import normalize_email, password_weakness
 from saaskit.web.types import Timestamp
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from auth_service.auth.schemas import RegisterIn
 from saaskit import queue
-from saaskit.auth_problems import already_taken, already_taken_by, invalid_credentials, refresh_refused
+from saaskit.accounts.problems import already_taken, already_taken_by, invalid_credentials, refresh_refused
 from saaskit.db.constraints import violated_constraint
 from saaskit.db.schema import jobs, refresh_tokens, users
 from saaskit.logging import get_logger

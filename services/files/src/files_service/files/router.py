@@ -10,11 +10,11 @@ from files_service.files.responses import file
 from files_service.files.schemas import File, FilePage
 from files_service.files.upload import UploadStream, boundary_of
 from saaskit.db.schema import files
-from saaskit.downloads import download_headers, redirect_headers
-from saaskit.file_problems import file_not_found
+from saaskit.files.downloads import download_headers, redirect_headers
+from saaskit.files.problems import file_not_found
+from saaskit.files.uploads import check_declared_length
 from saaskit.metrics import UploadMetrics
 from saaskit.storage import ObjectNotFound
-from saaskit.uploads import check_declared_length
 from saaskit.web.auth import CurrentUserId
 from saaskit.web.deps import ConnDep, DatabaseDep, QueueDep, SettingsDep, StorageDep
 from saaskit.web.params import UuidPaging

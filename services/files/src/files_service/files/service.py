@@ -21,7 +21,7 @@ from saaskit import queue
 from saaskit.db.database import Database
 from saaskit.db.schema import files, jobs
 from saaskit.db.writers import lock_active_user
-from saaskit.file_problems import file_not_found
+from saaskit.files.problems import file_not_found
 from saaskit.logging import get_logger
 from saaskit.storage import AsyncStorage, new_key
 from saaskit.web.params import PageParams

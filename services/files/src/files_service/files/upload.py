@@ -17,9 +17,9 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from saaskit.bad_input import MAX_FORM_PARTS, too_many_parts
-from saaskit.file_problems import malformed_body, missing_file_part, not_multipart
-from saaskit.filetypes import sanitize_filename
-from saaskit.uploads import FIELD, CheckedUpload, UploadCheck, check_body_size
+from saaskit.files.problems import malformed_body, missing_file_part, not_multipart
+from saaskit.files.types import sanitize_filename
+from saaskit.files.uploads import FIELD, CheckedUpload, UploadCheck, check_body_size
 
 
 def boundary_of(content_type: str | None) -> bytes:

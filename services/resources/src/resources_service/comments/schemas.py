@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from saaskit.db.schema import COMMENT_BODY_MAX
+from saaskit.content.limits import COMMENT_BODY_MAX
 
 
 class CommentIn(BaseModel):

@@ -11,7 +11,7 @@ from resources_service.params import BIGINT_MAX, Id, Paging
 from resources_service.posts import service
 from resources_service.posts.schemas import PostIn, PostPatch
 from resources_service.schemas import Page, Post
-from saaskit.db.schema import SEARCH_MAX
+from saaskit.content.limits import SEARCH_MAX
 from saaskit.problems import not_found
 from saaskit.web.auth import CurrentUserId, WriterId
 from saaskit.web.deps import ConnDep

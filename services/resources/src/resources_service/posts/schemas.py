@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from saaskit.db.schema import POST_BODY_MAX, TITLE_MAX
+from saaskit.content.limits import POST_BODY_MAX, TITLE_MAX
 
 
 class PostIn(BaseModel):

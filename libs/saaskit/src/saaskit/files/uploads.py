@@ -5,7 +5,7 @@ parser on FastAPI, by Django's upload handler on the twin) and decides, the same
 both:
 
 - size: ``too_large`` (413) the moment the part passes ``max_bytes``;
-- type: from the bytes alone (``saaskit.filetypes.detect_content_type``), decided once
+- type: from the bytes alone (``saaskit.files.types.detect_content_type``), decided once
   more than ``SNIFF_BYTES`` have arrived, or at the end for a smaller file, so the
   verdict never depends on how the network cut the body; ``unsupported_type`` (415)
   outside the allow-list;
@@ -23,8 +23,8 @@ import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from saaskit.file_problems import too_large, unsupported_type
-from saaskit.filetypes import SNIFF_BYTES, detect_content_type
+from saaskit.files.problems import too_large, unsupported_type
+from saaskit.files.types import SNIFF_BYTES, detect_content_type
 
 FIELD = "file"
 """The multipart part that carries the file (contract: "one part named `file`")."""

@@ -6,7 +6,7 @@ import re
 
 import email_validator
 
-from saaskit.db.schema import PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN
+from saaskit.accounts.limits import PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN
 
 USERNAME_RE = re.compile(USERNAME_PATTERN)
 # A digit and a letter (Unicode), as regular expressions so the OpenAPI documents can

@@ -10,7 +10,7 @@ its URL expires within minutes.
 
 from __future__ import annotations
 
-from saaskit.filetypes import content_disposition
+from saaskit.files.types import content_disposition
 
 NOSNIFF = "nosniff"
 SANDBOX = "default-src 'none'; sandbox"

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import filetype  # pyright: ignore[reportMissingTypeStubs] - the package ships no types
 
-from saaskit.db.schema import FILENAME_MAX
+from saaskit.files.limits import FILENAME_MAX
 
 # How many leading bytes decide the type (filetype needs 261; text checks want more).
 SNIFF_BYTES = 8192
