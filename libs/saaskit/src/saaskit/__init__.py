@@ -11,4 +11,8 @@ sizes, never the reverse: the API states what is accepted and the tables are mad
 hold it. What every domain shares stays at the top or in its own package: ``problems``,
 ``pagination``, ``settings``, ``db``, ``security``, ``storage``, ``queue``, ``web`` (the
 FastAPI side) and the operations modules (``logging``, ``metrics``, ``tracing``).
+
+Drivers and clients are extras (``saaskit[asyncpg]``, ``[psycopg]``, ``[redis]``, ``[s3]``,
+``[fastapi]``, see ``libs/saaskit/pyproject.toml``): a package asks for those of the kit
+modules it imports, and ``tests/workspace/test_kit_extras.py`` checks it from the imports.
 """

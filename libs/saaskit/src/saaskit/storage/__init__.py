@@ -30,11 +30,10 @@ from saaskit.storage.base import (
     new_key,
 )
 from saaskit.storage.local import LocalStorage
-from saaskit.storage.s3 import S3Storage
 from saaskit.storage.traced import TracedStorage
 
 __all__ = [
-    "CHUNK_SIZE", "AsyncStorage", "LocalStorage", "ObjectNotFound", "S3Storage", "Storage",
+    "CHUNK_SIZE", "AsyncStorage", "LocalStorage", "ObjectNotFound", "Storage",
     "StorageError", "StorageUnavailable", "build_storage", "file_chunks", "new_key",
 ]
 
@@ -48,6 +47,10 @@ def build_storage(settings: Settings) -> Storage:
 
 def _backend(settings: Settings) -> Storage:
     if settings.storage_backend == "s3":
+        # Imported here: the MinIO client is the saaskit[s3] extra, and a service that
+        # never builds a storage (auth, resources) imports this package for its types.
+        from saaskit.storage.s3 import S3Storage
+
         return S3Storage(
             settings.s3_endpoint,
             settings.s3_bucket,
