@@ -110,7 +110,7 @@ def process_server(
     finally:
         if sock is not None:
             sock.close()  # the child holds its own copy
-        if log_path:
+        if not isinstance(log, int):  # DEVNULL is a constant, not a file of ours
             log.close()
     base = f"http://127.0.0.1:{port}"
     try:
