@@ -50,6 +50,7 @@ USED_WITHOUT_IMPORT = {
     ("bench", "uvicorn"): "the floor and FastAPI servers, a command line",
     ("bench", "uvloop"): "uvicorn --loop uvloop",
     ("bench", "gunicorn"): "the Django server, a command line",
+    ("bench", "py-spy"): "the variants' profiler (bench.variants), a command line",
     (".", "pytest-asyncio"): "a pytest plugin",
     (".", "pytest-timeout"): "a pytest plugin",
     (".", "ruff"): "make lint",
@@ -58,6 +59,7 @@ USED_WITHOUT_IMPORT = {
     (".", "pyright"): "make lint's type checker, a command line",
     (".", "django-stubs"): "pyright's types for Django (the admin service)",
     (".", "djangorestframework-stubs"): "pyright's types for Django REST Framework",
+    (".", "asyncpg-stubs"): "pyright's types for asyncpg (the kit in strict mode)",
 }
 
 
