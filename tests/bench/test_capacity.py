@@ -14,16 +14,21 @@ def test_a_mix_costs_the_weighted_sum_of_each_routes_core_seconds():
                     {"simple_get": 0.8, "complex_query": 0.2}) == pytest.approx(625)
 
 
-def test_cores_pods_and_cost_follow_the_charts_request_and_hpa_target():
-    pricing = Pricing(vcpu_hour_usd=0.04, pod_cpu_request=0.25, hpa_target=0.7)
-    p = plan(rate_per_core=500, demand=10_000, pricing=pricing)
+def test_pods_are_bounded_by_the_latency_target_or_the_hpa_whichever_comes_first():
+    pricing = Pricing(vcpu_hour_usd=0.04, pod_cpu_request=0.5, hpa_target=0.6)
+    # Held 500/s per core, saturation 1,000/s: the HPA (0.6 x 1,000 = 600/s per core)
+    # lets a pod reach the latency limit first: 0.5 x 500 = 250/s a pod.
+    p = plan(held_per_core=500, saturation_per_core=1000, demand=10_000, pricing=pricing)
     assert p.cores == pytest.approx(20)
-    assert p.pods == 115  # 20 / (0.25 x 0.7) = 114.3, rounded up
-    assert p.monthly_usd == pytest.approx(115 * 0.25 * 0.04 * 730)
+    assert p.pods == 40
+    assert p.monthly_usd == pytest.approx(40 * 0.5 * 0.04 * 730)
+    # An HPA target below the held share (0.3 x 1,000 = 300/s per core) scales out first.
+    early = plan(500, 1000, 10_000, Pricing(0.04, pod_cpu_request=0.5, hpa_target=0.3))
+    assert early.pods == 67  # 10,000 / (0.5 x 300) = 66.7, rounded up
 
 
 def test_the_plan_covers_each_demand_and_scales_linearly():
-    small, medium, large = plans(1000, Pricing())
+    small, medium, large = plans(1000, 1500, Pricing())
     assert (small.demand, medium.demand, large.demand) == (1_000, 10_000, 100_000)
     assert large.cores == pytest.approx(100 * small.cores)
 

@@ -6,13 +6,15 @@ saturation throughput, where p99 is already far past any target. The arithmetic 
 plain and printed with its inputs so a reader can redo it with their own price and mix:
 
 - a read mix's rate per core is the weighted harmonic mean of the routes' rates (each
-  request of a route costs 1/rate core-seconds);
-- cores = demand / rate per core;
-- pods = cores / (the chart's CPU request x the HPA's target utilisation), rounded up:
-  the HPA adds pods when the average use passes that share of the request;
+  request of a route costs 1/rate core-seconds), for the rate held at the latency
+  target and for the saturation rate alike;
+- cores = demand / the held rate per core (the headroom below saturation is in it);
+- a pod of ``request`` CPU serves at most ``request x held rate`` (past it the latency
+  target breaks) and at most ``request x target x saturation rate`` (past it the HPA
+  adds pods); pods = demand / the smaller of the two, rounded up. An HPA target at the
+  measured held share makes the two equal: the pods then add up to the cores;
 - monthly cost = pods x the CPU request x price per vCPU-hour x 730 hours: the requested
-  CPU is what a cluster reserves and bills (the HPA's headroom included); memory is left
-  out, and the report says so.
+  CPU is what a cluster reserves and bills; memory is left out, and the report says so.
 """
 
 from __future__ import annotations
@@ -67,12 +69,15 @@ def mix_rate(rates: dict[str, float], mix: dict[str, float]) -> float:
     return 1.0 / cost if cost else 0.0
 
 
-def plan(rate_per_core: float, demand: int, pricing: Pricing) -> Plan:
-    cores = demand / rate_per_core
-    pods = math.ceil(cores / (pricing.pod_cpu_request * pricing.hpa_target))
+def plan(held_per_core: float, saturation_per_core: float, demand: int,
+         pricing: Pricing) -> Plan:
+    per_pod = pricing.pod_cpu_request * min(held_per_core,
+                                            pricing.hpa_target * saturation_per_core)
+    pods = math.ceil(demand / per_pod)
     reserved = pods * pricing.pod_cpu_request
-    return Plan(demand, cores, pods, reserved * pricing.vcpu_hour_usd * HOURS_PER_MONTH)
+    return Plan(demand, demand / held_per_core, pods,
+                reserved * pricing.vcpu_hour_usd * HOURS_PER_MONTH)
 
 
-def plans(rate_per_core: float, pricing: Pricing) -> list[Plan]:
-    return [plan(rate_per_core, demand, pricing) for demand in DEMANDS]
+def plans(held_per_core: float, saturation_per_core: float, pricing: Pricing) -> list[Plan]:
+    return [plan(held_per_core, saturation_per_core, demand, pricing) for demand in DEMANDS]

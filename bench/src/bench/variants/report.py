@@ -124,7 +124,11 @@ def capacity_section(results: list[VariantResult], vcpu_hour_usd: float, server_
         f"at which p99 stayed under {P99_TARGET_MS:.0f} ms with no error and k6 dropped at "
         "most 1% of the iterations, "
         f"divided by the {server_cores} server core(s) it had (PostgreSQL shared them); "
-        "the mix's rate is the weighted harmonic mean of the two routes'. Pods at the "
+        "the mix's rate is the weighted harmonic mean of the two routes'. Cores = demand "
+        "/ that rate. A pod serves at most its CPU request x the held rate (the latency "
+        "target) and at most its request x the HPA target x the saturation rate (the HPA "
+        "adds pods past it); pods = demand / the smaller, rounded up "
+        "(`bench/src/bench/variants/capacity.py`). Pods at the "
         "production chart's CPU request and HPA target (`helm/saas/values-prod.yaml`, read "
         f"when this report was written): FastAPI variants as the resources service "
         f"({fastapi.pod_cpu_request:g} CPU, {fastapi.hpa_target:.0%}), Django variants as the "
@@ -145,14 +149,16 @@ def capacity_section(results: list[VariantResult], vcpu_hour_usd: float, server_
         rates = {route: (r.routes[route].sustained_rps or 0) / server_cores
                  for route in ROUTES if route in r.routes}
         held = [_held_share(r.routes.get(route)) for route in ROUTES]
+        saturation = {route: (_rps(results, r.name, route) or 0) / server_cores for route in ROUTES}
         cells = [f"{_num(rates.get(route) or None)} ({_num(h, '{:.0%}')})"
                  for route, h in zip(ROUTES, held, strict=True)]
-        if len(rates) < len(ROUTES) or not all(rates.values()):
+        if len(rates) < len(ROUTES) or not all(rates.values()) or not all(saturation.values()):
             lines.append(f"| {r.label} | " + " | ".join(cells) + " | – |" + " – |" * len(DEMANDS))
             continue
         per_core = mix_rate(rates, MIX)
+        saturated = mix_rate(saturation, MIX)
         plan_cells = [f"{p.cores:,.1f}, {p.pods:,}, ${p.monthly_usd:,.0f}"
-                      for p in plans(per_core, pricing)]
+                      for p in plans(per_core, saturated, pricing)]
         lines.append(f"| {r.label} | " + " | ".join(cells) + f" | {per_core:.0f} | "
                      + " | ".join(plan_cells) + " |")
     return "\n".join(lines) + "\n"
