@@ -311,17 +311,18 @@ def test_a_reset_request_answers_alike_for_unknown_addresses(stack, sink, contra
     measured over ``ROUNDS`` interleaved requests of each kind (reported, not asserted:
     a timing bound would be flaky on a shared machine; see docs/decisions.md)."""
     accounts = [_register(stack)["email"] for _ in range(ROUNDS // 8)]  # 8 each: under the per-account quota
-    client = httpx.Client(timeout=15.0, transport=httpx.HTTPTransport(local_address="127.0.3.1"))
-    speaker = Stack(stack.name, stack.urls, client)  # an address of its own: its own budget
-    before = _query(contract_env, "SELECT count(*) FROM jobs WHERE type = 'password_reset_email'")[0][0]
-    timings: dict[str, list[float]] = {"known": [], "unknown": []}
-    for round_ in range(ROUNDS):
-        for kind in ("known", "unknown"):
-            email = accounts[round_ % len(accounts)] if kind == "known" else f"{unique_username('nobody')}@example.com"
-            started = time.perf_counter()
-            response = speaker.post("/auth/password-reset/request", json={"email": email})
-            timings[kind].append(time.perf_counter() - started)
-            assert (response.status_code, response.json()) == (202, RESET_REQUESTED)
+    transport = httpx.HTTPTransport(local_address="127.0.3.1")
+    with httpx.Client(timeout=15.0, transport=transport) as client:  # closed: no socket left to GC
+        speaker = Stack(stack.name, stack.urls, client)  # an address of its own: its own budget
+        before = _query(contract_env, "SELECT count(*) FROM jobs WHERE type = 'password_reset_email'")[0][0]
+        timings: dict[str, list[float]] = {"known": [], "unknown": []}
+        for round_ in range(ROUNDS):
+            for kind in ("known", "unknown"):
+                email = accounts[round_ % len(accounts)] if kind == "known" else f"{unique_username('nobody')}@example.com"
+                started = time.perf_counter()
+                response = speaker.post("/auth/password-reset/request", json={"email": email})
+                timings[kind].append(time.perf_counter() - started)
+                assert (response.status_code, response.json()) == (202, RESET_REQUESTED)
     after = _query(contract_env, "SELECT count(*) FROM jobs WHERE type = 'password_reset_email'")[0][0]
     assert after - before == ROUNDS  # one job per request for a known address, none otherwise
     known, unknown = (statistics.median(timings[k]) * 1000 for k in ("known", "unknown"))
