@@ -28,7 +28,8 @@ import psycopg
 import pytest
 
 from bench.seed import SEED_PASSWORD, seed
-from bench.variants import Variant, registry, uvicorn_argv
+from bench.stack import uvicorn_argv
+from bench.variants import Variant, registry
 from devstack.net import free_port
 from saaskit.db.urls import libpq_url
 from saaskit.security.keys import ALGORITHM, KeySet, SigningKey, generate_private_pem

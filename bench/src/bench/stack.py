@@ -100,7 +100,7 @@ REQUIRED_MODULES = {
 }
 
 
-def _uvicorn(app: str, port: int, workers: int) -> list[str]:
+def uvicorn_argv(app: str, port: int, workers: int) -> list[str]:
     return [
         str(BIN / "uvicorn"),
         app,
@@ -123,7 +123,7 @@ def _uvicorn(app: str, port: int, workers: int) -> list[str]:
     ]
 
 
-def _gunicorn(port: int, workers: int) -> list[str]:
+def gunicorn_argv(port: int, workers: int) -> list[str]:
     return [
         str(BIN / "gunicorn"),
         "-c",
@@ -267,7 +267,7 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
         auth = start(
             server(
                 "auth",
-                _uvicorn("auth_service.main:create_app", auth_port, w),
+                uvicorn_argv("auth_service.main:create_app", auth_port, w),
                 "fastapi",
                 auth_port,
                 multiprocess=forks,
@@ -282,7 +282,7 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
             urls[name] = start(
                 server(
                     name,
-                    _uvicorn(f"{module}:create_app", port, w),
+                    uvicorn_argv(f"{module}:create_app", port, w),
                     "fastapi",
                     port,
                     multiprocess=forks,
@@ -301,7 +301,7 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
         if "django" in selected:
             port = free_port()
             url = f"http://127.0.0.1:{port}"
-            admin = server("admin", _gunicorn(port, w), "django", port)
+            admin = server("admin", gunicorn_argv(port, w), "django", port)
             log("django: manage migrate (Django's own tables)")
             _run(
                 [str(BIN / "python"), "-m", "admin_service.manage", "migrate", "--noinput"],
@@ -324,7 +324,7 @@ def local_stack(options: StackOptions, work_dir: Path, log, selected: tuple[str,
             floor = start(
                 server(
                     "floor",
-                    _uvicorn("bench.floor:create_app", port, w),
+                    uvicorn_argv("bench.floor:create_app", port, w),
                     "floor",
                     port,
                     multiprocess=forks,

@@ -13,12 +13,8 @@ URL and pool size, JWKS URL, issuer, audience) and verifies the token with the k
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-
-BIN = Path(sys.executable).parent
 
 
 @dataclass(frozen=True)
@@ -35,16 +31,6 @@ class Variant:
     # Commands run once, with the server's environment, before the first start (Django's
     # own tables: ``python -m admin_service.manage migrate --noinput``).
     setup_commands: tuple[tuple[str, ...], ...] = ()
-
-
-def uvicorn_argv(app_factory: str, port: int, workers: int) -> list[str]:
-    """uvicorn as the benchmark runs every ASGI server (the shipped services' settings)."""
-    return [
-        str(BIN / "uvicorn"), app_factory, "--factory", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", str(workers), "--loop", "uvloop",
-        "--http", "httptools", "--no-access-log", "--log-level", "warning",
-        "--timeout-graceful-shutdown", "5",
-    ]
 
 
 # Modules that define ``VARIANTS`` (a tuple of ``Variant``), in the report's order.

@@ -7,8 +7,8 @@ None needs Django's own tables (no sessions, users or admin are read), so none m
 
 from __future__ import annotations
 
-from bench.variants import BIN, Variant, uvicorn_argv
-from bench.variants.shipped import GUNICORN_CONF
+from bench.stack import BIN, GUNICORN_CONF, uvicorn_argv
+from bench.variants import Variant
 
 APP = "bench.variants.django_app"
 

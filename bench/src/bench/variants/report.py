@@ -15,7 +15,7 @@ from bench.variants.capacity import (
     mix_rate,
     plans,
 )
-from bench.variants.run import ROUTES, VariantResult, sustained
+from bench.variants.run import ROUTES, VariantResult
 
 ROUTE_TITLES = {
     "simple_get": "`simple_get`: GET /users/{id}",
@@ -30,14 +30,6 @@ def _num(value: float | None, fmt: str = "{:.0f}") -> str:
 
 def _ok(results: list[VariantResult]) -> list[VariantResult]:
     return [r for r in results if not r.startup_failure]
-
-
-def held(results: list[VariantResult], meta: dict) -> None:
-    """Each route's sustained rate from its probes, by the current rule (a saved run is
-    judged again when rendered)."""
-    for r in results:
-        for rr in r.routes.values():
-            rr.sustained_rps = sustained(rr.probes, meta["plan"]["capacity_duration"])
 
 
 def saturation_table(results: list[VariantResult], route: str) -> str:
@@ -181,7 +173,6 @@ def c1000_table(results: list[VariantResult]) -> str:
 
 
 def write(results: list[VariantResult], meta: dict, out_dir: Path, pricing: Pricing) -> Path:
-    held(results, meta)
     ok = _ok(results)
     parts = [
         f"# The comparison by variant: {meta['data_set']} data set\n",

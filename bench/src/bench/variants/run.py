@@ -25,7 +25,6 @@ spread between neighbours, not hidden.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import subprocess
 import sys
@@ -34,10 +33,9 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-import psutil
-
 from bench.k6run import K6Failed, K6Result, k6_env, run_k6
 from bench.processes import Server
+from bench.profile import tree_cpu_seconds
 from bench.scenarios import FULL, Scenario
 from bench.sqlstats import snapshot
 from bench.stack import DATABASE, Stack
@@ -123,13 +121,18 @@ def sustained(probes: list[CapacityProbe], duration: float) -> float | None:
 class RouteResult:
     saturation: Measure | None = None
     probes: list[CapacityProbe] = field(default_factory=list)
-    sustained_rps: float | None = None  # the highest probed rate meeting the target
+    probe_duration: float = 0.0  # seconds of each capacity probe
     layers: dict[str, int] = field(default_factory=dict)  # layer -> samples
     profile_requests: int = 0
     profile_cpu_seconds: float | None = None
     profile_sampled_seconds: float | None = None
     profile_queued_seconds: float | None = None  # run-queue waits in the same window
     failure: str = ""
+
+    @property
+    def sustained_rps(self) -> float | None:
+        """The highest probed rate that met the latency target (derived, never stored)."""
+        return sustained(self.probes, self.probe_duration)
 
 
 @dataclass
@@ -143,23 +146,6 @@ class VariantResult:
     c1000: Measure | None = None
     c1000_failure: str = ""
     startup_failure: str = ""
-
-
-def _tree(pid: int) -> list[psutil.Process]:
-    try:
-        root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return []
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    total = 0.0
-    for proc in _tree(pid):
-        with contextlib.suppress(psutil.Error):
-            times = proc.cpu_times()
-            total += times.user + times.system
-    return total
 
 
 def _sql_total(stack: Stack) -> int | None:
@@ -237,9 +223,9 @@ class VariantRunner:
 
     def measured(self, server: Server, scenario: Scenario, label: str) -> Measure:
         pid = _pid(server)
-        cpu_before, sql_before = tree_cpu_seconds(pid), _sql_total(self.stack)
+        cpu_before, sql_before = tree_cpu_seconds([pid]), _sql_total(self.stack)
         result = self._k6(scenario, server.url, label)
-        cpu = tree_cpu_seconds(pid) - cpu_before
+        cpu = tree_cpu_seconds([pid]) - cpu_before
         sql_after = _sql_total(self.stack)
         sql = sql_after - sql_before if sql_before is not None and sql_after is not None else None
         return Measure.from_k6(result, cpu, sql)
@@ -254,6 +240,7 @@ class VariantRunner:
 
     def capacity(self, server: Server, route: str, saturated: float, label: str,
                  result: RouteResult) -> None:
+        result.probe_duration = self.plan.capacity_duration
         for share in CAPACITY_SHARES:
             rate = max(1, int(saturated * share))
             scenario = _scenario(route, "open", rate=rate, vus=max(20, rate // 10),
@@ -266,7 +253,6 @@ class VariantRunner:
             self.log(f"    {rate} req/s offered: p99 {probe.p99_ms:.1f} ms, "
                      f"{probe.errors} errors, {probe.dropped} dropped")
             if probe.meets_target(self.plan.capacity_duration):
-                result.sustained_rps = float(rate)
                 return
 
     def profile(self, server: Server, route: str, label: str, result: RouteResult) -> None:
@@ -360,6 +346,8 @@ def load(path: Path) -> tuple[list[VariantResult], dict]:
             saturation = Measure(**r.pop("saturation")) if r.get("saturation") else None
             r.pop("saturation", None)
             probes = [CapacityProbe(**p) for p in r.pop("probes")]
+            r.pop("sustained_rps", None)  # older runs stored it; it is derived from the probes
+            r.setdefault("probe_duration", data["meta"]["plan"]["capacity_duration"])
             routes[route] = RouteResult(saturation=saturation, probes=probes, **r)
         c1000 = Measure(**raw.pop("c1000")) if raw.get("c1000") else None
         raw.pop("c1000", None)

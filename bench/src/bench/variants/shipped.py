@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from bench.variants import BIN, Variant, uvicorn_argv
-
-ROOT = Path(__file__).resolve().parents[4]
-GUNICORN_CONF = ROOT / "services/admin/gunicorn.conf.py"
-
-
-def _gunicorn(port: int, workers: int) -> list[str]:
-    return [
-        str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "admin_service.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-    ]
-
+from bench.stack import BIN, gunicorn_argv, uvicorn_argv
+from bench.variants import Variant
 
 _MIGRATE = (str(BIN / "python"), "-m", "admin_service.manage", "migrate", "--noinput")
 
@@ -45,7 +33,7 @@ VARIANTS = (
         "The admin service as deployed: explicit DRF APIViews, the ORM for the user read, "
         "the overview as one SQL statement on Django's connection; gunicorn with gevent "
         "workers (a greenlet per connection, so slow clients cannot starve it).",
-        _gunicorn,
+        gunicorn_argv,
         shipped=True,
         setup_commands=(_MIGRATE,),
     ),
@@ -56,7 +44,7 @@ VARIANTS = (
         "The same service under the worker class it had before the slow-client fix: "
         "gunicorn gthread, 4 threads per process (GUNICORN_WORKER_CLASS=gthread). The "
         "cost of serving with gevent is the difference from the row above.",
-        _gunicorn,
+        gunicorn_argv,
         env={"GUNICORN_WORKER_CLASS": "gthread"},
         setup_commands=(_MIGRATE,),
     ),

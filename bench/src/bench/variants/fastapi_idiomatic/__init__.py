@@ -8,7 +8,8 @@ tuning (SQL prepared on the driver, pre-serialised JSON, no response validation)
 
 from __future__ import annotations
 
-from bench.variants import Variant, uvicorn_argv
+from bench.stack import uvicorn_argv
+from bench.variants import Variant
 from bench.variants.fastapi_idiomatic.app import create_app
 
 __all__ = ["VARIANTS", "create_app"]
