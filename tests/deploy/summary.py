@@ -20,9 +20,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="chart-") as tmp:
         for name, render in chart.VARIANTS.items():
             rendered = render()
-            values = {"default": {}, "prod": chart.load_values(chart.PROD_VALUES, overrides=chart.PROD_SECRETS),
-                      "minimal": chart.load_values(chart.MINIMAL_VALUES)}[name]
-            lint = helm_python.lint(str(chart.CHART), values, strict=True, kube_version=f"v{versions[-1]}")
+            lint = helm_python.lint(str(chart.CHART), chart.lint_values(name), strict=True,
+                                    kube_version=f"v{versions[-1]}")
             lint_problems = lint["errors"] + [m["error"] for m in lint["messages"] if m["severity"] >= 2]
             kinds = Counter(d["kind"] for d in rendered.docs)
             print(f"{name}: {len(rendered.docs)} objects ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})")

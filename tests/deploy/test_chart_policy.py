@@ -68,7 +68,8 @@ def test_every_container_has_requests_limits_and_the_security_context(rendered):
 
 def test_service_accounts_carry_no_token(rendered):
     accounts = rendered.of_kind("ServiceAccount")
-    assert {a["metadata"]["name"] for a in accounts} == {f"saas-{s}" for s in chart.SERVICES}
+    # One per service, and the migration hook's own (tests/deploy/test_chart_hooks.py).
+    assert {a["metadata"]["name"] for a in accounts} == {f"saas-{s}" for s in chart.SERVICES} | {"saas-migrate"}
     assert all(a["automountServiceAccountToken"] is False for a in accounts)
     for svc in chart.SERVICES:
         assert chart.pod_spec(rendered.get("Deployment", f"saas-{svc}"))["serviceAccountName"] == f"saas-{svc}"
@@ -255,7 +256,12 @@ def test_the_ingress_routes_the_contract_and_the_django_twin():
                       "/posts": "saas-resources", "/comments": "saas-resources", "/jobs": "saas-resources",
                       "/files": "saas-files"}
     assert admin["host"] == "admin.example.com"
-    assert [(p["path"], p["backend"]["service"]["name"]) for p in admin["http"]["paths"]] == [("/", "saas-admin")]
+    # The same prefixes and the admin's own to the Django twin (tests/deploy/test_chart_ingress.py).
+    admin_routes = {p["path"]: p["backend"]["service"]["name"] for p in admin["http"]["paths"]}
+    # ... and the FastAPI side's admin (SQLAdmin on resources) beside Django's.
+    assert admin_routes.pop("/sqladmin") == "saas-resources"
+    assert set(admin_routes.values()) == {"saas-admin"}
+    assert set(routes) | {"/admin", "/static", "/docs", "/openapi.json"} == set(admin_routes)
     assert ingress["spec"]["ingressClassName"] == "nginx"
 
 
@@ -285,6 +291,17 @@ def test_helm_test_pod_checks_both_implementations():
     ready = [command[i + 1] for i, arg in enumerate(command) if arg == "--ready"]
     assert ready == ["http://saas-auth:8001", "http://saas-resources:8002", "http://saas-files:8003",
                      "http://saas-admin:8000"]
+
+
+def test_production_helm_test_only_reads_unless_asked():
+    """A production `helm test` asks every /readyz and writes nothing (the write check
+    registers accounts and queues mails that stay); tests.writeCheck asks for it."""
+    command = containers(RENDERS["prod"].get("Pod", "saas-test"))[0]["command"]
+    assert "--stack" not in command
+    assert [command[i + 1] for i, a in enumerate(command) if a == "--ready"] == [
+        "http://saas-auth:8001", "http://saas-resources:8002", "http://saas-files:8003", "http://saas-admin:8000"]
+    asked = chart.render(chart.PROD_VALUES, overrides={**chart.PROD_SECRETS, "tests": {"writeCheck": True}})
+    assert "django=http://saas-admin:8000" in containers(asked.get("Pod", "saas-test"))[0]["command"]
 
 
 def test_overrides_for_development_reach_the_container():
@@ -328,5 +345,6 @@ def test_production_values_without_real_secrets_fail_to_render(overrides, messag
 
 
 def test_production_values_with_an_existing_secret_render():
-    rendered = chart.render(chart.PROD_VALUES, overrides={"secrets": {"existingSecret": "saas-env"}})
-    assert [s["metadata"]["name"] for s in rendered.of_kind("Secret")] == ["saas-jwt-keys"]
+    rendered = chart.render(chart.PROD_VALUES, overrides={"secrets": {"existingSecret": "saas-env"},
+                                                          "jwt": {"existingSecret": "saas-jwt"}})
+    assert rendered.of_kind("Secret") == []

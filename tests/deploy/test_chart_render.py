@@ -27,17 +27,11 @@ def test_two_newest_versions_are_checked():
     assert len(minors) == 2 and minors[0] < minors[1]
 
 
-@pytest.mark.parametrize(
-    "values",
-    [
-        pytest.param({}, id="default"),
-        pytest.param(chart.load_values(chart.PROD_VALUES, overrides=chart.PROD_SECRETS), id="prod"),
-        pytest.param(chart.load_values(chart.MINIMAL_VALUES), id="minimal"),
-    ],
-)
+@pytest.mark.parametrize("variant_name", list(chart.VARIANTS))
 @pytest.mark.parametrize("kube_version", VERSIONS)
-def test_lint_strict_is_clean(values, kube_version):
-    report = helm_python.lint(str(chart.CHART), values, strict=True, kube_version=f"v{kube_version}")
+def test_lint_strict_is_clean(variant_name, kube_version):
+    report = helm_python.lint(str(chart.CHART), chart.lint_values(variant_name), strict=True,
+                              kube_version=f"v{kube_version}")
     problems = [m for m in report["messages"] if m["severity"] >= 2]
     assert report["errors"] == [] and problems == []
 

@@ -162,11 +162,15 @@ def test_the_quota_holds_the_chart_at_its_maximum(variant, values):
 
 # --- the kind cluster and the monitoring values -------------------------------------
 
-def test_kind_cluster_has_a_control_plane_two_workers_and_the_ingress_ports():
-    cluster = yaml.safe_load((ROOT / "k8s/kind/cluster.yaml").read_text())
+@pytest.mark.parametrize(("config", "roles"), [
+    # skaffold loads every image into every node: the everyday cluster has one.
+    ("cluster.yaml", ["control-plane"]),
+    ("cluster-spread.yaml", ["control-plane", "worker", "worker"]),
+])
+def test_kind_clusters_have_their_nodes_and_the_ingress_ports(config, roles):
+    cluster = yaml.safe_load((ROOT / "k8s/kind" / config).read_text())
     assert cluster["kind"] == "Cluster" and cluster["apiVersion"] == "kind.x-k8s.io/v1alpha4"
-    roles = [n["role"] for n in cluster["nodes"]]
-    assert roles == ["control-plane", "worker", "worker"]
+    assert [n["role"] for n in cluster["nodes"]] == roles
     ports = {m["hostPort"] for m in cluster["nodes"][0]["extraPortMappings"]}
     assert ports == {80, 443}
 

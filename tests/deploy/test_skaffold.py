@@ -16,7 +16,7 @@ from tests.deploy import skaffold as sk
 
 PROFILES = {"dev": (), "monitoring": ("monitoring",), "bench": ("monitoring", "bench"), "prod": ("prod",)}
 # skaffold run -p prod: the Secret of APP_DATABASE_URL etc. made beforehand.
-PROD_ENV = {"SAAS_EXISTING_SECRET": "saas-env"}
+PROD_ENV = {"SAAS_EXISTING_SECRET": "saas-env", "SAAS_JWT_SECRET": "saas-jwt"}
 
 
 def schema_errors(doc):
@@ -188,3 +188,38 @@ def test_every_sync_destination_is_writable_in_the_dev_pods(config):
             assert "emptyDir" in volumes[mount["name"]] and not mount.get("readOnly")
         # The image stays hardened: only those volumes are writable.
         assert spec["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+# --- the loop's own lifecycle -----------------------------------------------------------
+
+@pytest.mark.parametrize(("profile", "folder"), [((), "k8s/namespace/dev"), (("prod",), "k8s/namespace/prod"),
+                                                 (("monitoring", "bench"), "k8s/namespace/dev")])
+def test_the_quota_exists_before_the_release_and_outlives_ctrl_c(config, profile, folder):
+    """skaffold runs its helm deployer before a kubectl one, and on Ctrl-C deletes what
+    its deployers applied (a Namespace among them takes every volume with it). The
+    namespace, quota and limits are applied by a hook before each helm deploy instead:
+    there before the first rollout, never deleted by skaffold."""
+    pipeline = sk.with_profiles(config, *profile)
+    (hook,) = pipeline["deploy"]["helm"]["hooks"]["before"]
+    assert hook["host"]["command"][-1].endswith(f"apply -k {folder}")
+    assert (sk.ROOT / folder / "kustomization.yaml").exists()
+    managed = pipeline.get("manifests", {}).get("kustomize", {}).get("paths", [])
+    assert not any(p.startswith("k8s/namespace") for p in managed), managed
+
+
+def test_the_dev_data_outlives_the_release():
+    """After `helm uninstall` (skaffold dev's cleanup): the in-chart PostgreSQL is a hook
+    (kept), and every dev StatefulSet keeps its volume claims."""
+    rendered = sk.render_app(sk.load())
+    for sts in rendered.of_kind("StatefulSet"):
+        assert sts["spec"]["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain",
+                                                                       "whenScaled": "Retain"}
+        assert sts["spec"]["volumeClaimTemplates"]
+    assert "pre-install" in rendered.get("StatefulSet", "saas-postgresql")["metadata"]["annotations"]["helm.sh/hook"]
+
+
+def test_the_tool_versions_are_stated():
+    header = sk.SKAFFOLD.read_text().split("apiVersion:")[0]
+    assert "skaffold 2.19 or later" in header  # the first release reading skaffold/v4beta14
+    for tool in ("Docker", "kind", "kubectl", "helm"):
+        assert tool in header

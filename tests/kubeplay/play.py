@@ -13,7 +13,11 @@ Only what a cluster alone provides is translated, each in one place below:
   runs them from the host with the rendered timings (podman ignores them);
 - Service DNS names: the values file points the services at 127.0.0.1 (host network);
 - container ``ports`` (what a Service targets) are dropped: on the host network podman
-  refuses port mappings, and each server listens on the port its environment names.
+  refuses port mappings, and each server listens on the port its environment names;
+- the downward API's ``status.podIP`` and ``metadata.namespace`` (podman 4.3 refuses
+  both) are the host's 127.0.0.1, where the pods listen, and the rendered namespace;
+  ``metadata.name`` is the name podman gives the pod; and ``$(VAR)`` in an ``env`` value
+  (podman leaves it as is) is expanded from the entries before it, as the kubelet does.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import Any
 import yaml
 
 from saas_images.engine import Engine
-from tests.deploy.chart import Rendered, pod_spec
+from tests.deploy.chart import Rendered, expand_references, pod_spec
 
 
 @dataclass
@@ -76,6 +80,7 @@ def for_podman(played: Played, doc: dict[str, Any]) -> dict[str, Any]:
     spec = pod_spec(doc)
     for container in spec.get("containers", []) + spec.get("initContainers", []):
         container.pop("ports", None)
+        container["env"] = kubelet_env(container.get("env", []), downward_api(doc))
     group = (spec.get("securityContext") or {}).get("fsGroup")
     for volume in spec.get("volumes", []):
         source = volume.pop("secret", None)
@@ -93,6 +98,30 @@ def for_podman(played: Played, doc: dict[str, Any]) -> dict[str, Any]:
         target.chmod(0o755)
         volume["hostPath"] = {"path": str(target), "type": "Directory"}
     return doc
+
+
+def downward_api(doc: dict[str, Any]) -> dict[str, str]:
+    """The pod fields the chart reads, as they are for the played pod."""
+    # podman names a Deployment's pod <name>-pod-0 (Played.container_name), a Pod by its name.
+    name = doc["metadata"]["name"] + ("-pod-0" if doc["kind"] == "Deployment" else "")
+    return {"status.podIP": "127.0.0.1", "metadata.namespace": doc["metadata"].get("namespace", "default"),
+            "metadata.name": name}
+
+
+def kubelet_env(env: list[dict[str, Any]], fields: dict[str, str]) -> list[dict[str, Any]]:
+    """The downward API's fields as values, ``$(VAR)`` expanded."""
+    defined: dict[str, str] = {}
+    out = []
+    for entry in env:
+        path = entry.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+        if path in fields:
+            entry = {"name": entry["name"], "value": fields[path]}
+        if "value" in entry:
+            value = expand_references(str(entry["value"]), defined)
+            entry = {"name": entry["name"], "value": value}
+            defined[entry["name"]] = value
+        out.append(entry)
+    return out
 
 
 def job_as_pod(job: dict[str, Any]) -> dict[str, Any]:
