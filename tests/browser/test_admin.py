@@ -67,22 +67,29 @@ def test_staff_find_open_and_deactivate_a_user(page, django, staff, contract_env
     page.screenshot("admin-users")
 
 
-def test_staff_list_files(page, django, staff):
-    base = django.urls["auth"]
-    owner = new_account(base)
-    names = ("quarterly-report.txt", "team-photo.png")
-    for name, content in zip(names, (b"numbers\n", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64), strict=True):
+FILE_NAMES = ("quarterly-report.txt", "team-photo.png")
+
+
+def upload_files(files_url: str, owner: Account) -> None:
+    """``FILE_NAMES``, a text file and a PNG, uploaded by ``owner`` through the API."""
+    for name, content in zip(FILE_NAMES, (b"numbers\n", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64), strict=True):
         response = httpx.post(
-            f"{base}/files", files={"file": (name, content, "application/octet-stream")},
+            f"{files_url}/files", files={"file": (name, content, "application/octet-stream")},
             headers=owner.headers, timeout=10,
         )
         assert response.status_code == 201, response.text
+
+
+def test_staff_list_files(page, django, staff):
+    base = django.urls["auth"]
+    owner = new_account(base)
+    upload_files(base, owner)
     log_in(page, base, staff)
 
     page.get(f"{base}/admin/files/file/?q={owner.username}")
     rows = [row.text for row in page.find_all("#result_list tbody tr")]
     assert len(rows) == 2
-    for name in names:
+    for name in FILE_NAMES:
         assert any(name in row and owner.username in row for row in rows), rows
     page.check()
     page.get(f"{base}/admin/files/file/")

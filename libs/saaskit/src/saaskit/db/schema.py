@@ -197,3 +197,20 @@ email_outbox = Table(
     _created_at(),
     Column("sent_at", DateTime(timezone=True), nullable=True),
 )
+
+# The FastAPI admin's staff (``resources_service.admin``): the people who run the service,
+# not its users. A separate table, so an API account can never log in to the admin nor a
+# staff account call the API. The Django admin keeps its staff in Django's own
+# ``auth_user`` (Django's migrations, not these), so the twin maps no model onto this one.
+staff_accounts = Table(
+    "staff_accounts",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("username", String(USERNAME_MAX), nullable=False),
+    # argon2id, as the users' (saaskit.security.passwords).
+    Column("password_hash", Text, nullable=False),
+    Column("is_active", Boolean, nullable=False, server_default=text("true")),
+    _created_at(),
+    Column("last_login_at", DateTime(timezone=True), nullable=True),
+    Index("uq_staff_accounts_username_lower", func.lower(text("username")), unique=True),
+)
