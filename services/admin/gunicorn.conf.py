@@ -16,6 +16,9 @@ Why this configuration (measurements in ``services/admin/README.md``):
   cooperative in the workers forked from it.
 - Django's psycopg pool holds ``APP_DATABASE_POOL_SIZE`` connections per process, as
   each FastAPI process holds, so equal process counts give equal database connections.
+- gunicorn's own refusals (a request head past its limits: 414, 431; one it cannot
+  parse: 400) are written as the contract's problem+json, the FastAPI services' body
+  (``admin_service.server_errors``), not gunicorn's HTML page.
 - Several processes share one set of Prometheus metrics through
   ``PROMETHEUS_MULTIPROC_DIR`` (made here when unset), so ``/metrics`` is right.
 Every knob can be overridden from the environment (``GUNICORN_*``);
@@ -42,6 +45,9 @@ if worker_class == "gevent":
     from gevent import monkey
 
     monkey.patch_all()
+from admin_service import server_errors  # noqa: E402 - after the patch: it imports the kit
+
+server_errors.install()
 # gevent: the connections a process holds open at once (slow or idle ones included).
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))  # gthread only

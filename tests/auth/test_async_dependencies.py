@@ -1,7 +1,7 @@
 """Every dependency of the auth routes is a coroutine (or an async generator): FastAPI
 runs a plain ``def`` dependency, or a class used as one (``OAuth2PasswordRequestForm``),
 in its thread pool, a thread hop per request. argon2 is the one deliberate hop, taken
-inside the handlers (``anyio.to_thread``), not by a dependency."""
+inside the handlers (the bounded pool of ``saaskit.security.hashing``), not by a dependency."""
 
 from __future__ import annotations
 

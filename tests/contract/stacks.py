@@ -99,6 +99,11 @@ def service_env(
         storage_backend="local",
         storage_local_dir=storage_dir,
         max_upload_bytes=1024 * 1024,
+        # The preview tests' upstream listens on 127.0.0.1 (tests/support/upstream.py),
+        # which the address policy refuses in production; a short timeout keeps the
+        # "upstream too slow" test short. The policy itself: tests/kit/test_preview_policy.py.
+        preview_allow_private=True,
+        preview_timeout_seconds=1.0,
     ))
 
 
@@ -119,6 +124,9 @@ def fastapi_stack(env: dict[str, str], logs: Path) -> Iterator[Stack]:
                 "--fd",
                 "{fd}",
                 "--no-access-log",
+                # As the images run it (UVICORN_HTTP): gunicorn's bounds on a request head.
+                "--http",
+                "saaskit.web.server:HttpToolsProtocol",
             ]
             urls[service] = stack.enter_context(
                 process_server(

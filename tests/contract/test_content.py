@@ -138,9 +138,33 @@ def test_posts_search_title_case_insensitively(stack):
     assert [p["id"] for p in response.json()["items"]] == [hit["id"]]
     # The search's wildcards are taken literally.
     response = stack.get(
-        "/posts", params={"q": "%", "author_id": author.id}, headers=author.headers
+        "/posts", params={"q": "0% l", "author_id": author.id}, headers=author.headers
     )
     assert [p["title"] for p in response.json()["items"]] == ["100% literal_"]
+    response = stack.get(
+        "/posts", params={"q": "al_", "author_id": author.id}, headers=author.headers
+    )
+    assert [p["title"] for p in response.json()["items"]] == ["100% literal_"]
+    # The term is trimmed; whitespace only is no filter.
+    response = stack.get(
+        "/posts", params={"q": f"  {word.upper()} ", "author_id": author.id},
+        headers=author.headers,
+    )
+    assert [p["id"] for p in response.json()["items"]] == [hit["id"]]
+    response = stack.get(
+        "/posts", params={"q": "   ", "author_id": author.id}, headers=author.headers
+    )
+    assert len(response.json()["items"]) == 3
+
+
+@pytest.mark.parametrize("q", ["a", "%", "ab", " ab ", "\t_x\n"])
+def test_a_search_term_under_three_characters_is_422(stack, q):
+    """1-2 characters after trimming: no trigram for the index, so no search (a scan of
+    every post on both stacks before: saaskit.content.search)."""
+    account = new_account(stack.auth)
+    response = stack.get("/posts", params={"q": q}, headers=account.headers)
+    assert_invalid(response, ["query", "q"])
+    assert "at least 3 characters" in response.json()["errors"][0]["msg"]
 
 
 @pytest.mark.parametrize(

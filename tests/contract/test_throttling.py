@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.contract.stacks import BIN, ROOT, Stack, django_stack, fastapi_stack
-from tests.support.api import PASSWORD, register, unique_username
+from tests.support.api import PASSWORD, unique_username
 from tests.support.problems import assert_problem
 
 ADDRESS_LIMIT = 8
@@ -100,8 +100,14 @@ def _assert_throttled(response: httpx.Response, kind: str, limit: int) -> dict:
 
 
 def _account(stack: Stack) -> str:
-    """A fresh account, registered from an address of its own."""
-    return register(_from(stack, _address()).auth, unique_username("thr"))["username"]
+    """A fresh account, registered from an address of its own (``register`` would speak
+    from 127.0.0.1, the trusted proxy, whose budget every such call would spend)."""
+    username = unique_username("thr")
+    response = _from(stack, _address()).post(
+        "/auth/register", json={"email": f"{username}@example.com", "username": username, "password": PASSWORD}
+    )
+    assert response.status_code == 201, response.text
+    return username
 
 
 def test_an_address_over_its_budget_gets_429_on_every_login_route(tstack):
@@ -132,6 +138,48 @@ def test_a_throttled_account_refuses_the_right_password_from_anywhere(tstack):
     _assert_throttled(_login(owner, username.upper(), PASSWORD), "account", ACCOUNT_LIMIT)
     # Its neighbour logs in.
     assert _login(owner, _account(tstack), PASSWORD).status_code == 200
+
+
+def test_one_budget_per_account_whichever_name_is_typed(tstack):
+    """Issue 26.7: the username and the email are one account, one budget; failures
+    under either spend it, and once spent neither name logs in."""
+    username = _account(tstack)
+    email = f"{username}@example.com"
+    attacker = _from(tstack, _address())
+    for login in [username, email.upper(), username.upper()][:ACCOUNT_LIMIT]:
+        assert _login(attacker, login, "wrong pass 1").status_code == 401
+    owner = _from(tstack, _address())
+    _assert_throttled(_login(owner, email, PASSWORD), "account", ACCOUNT_LIMIT)
+    _assert_throttled(_login(owner, username, PASSWORD), "account", ACCOUNT_LIMIT)
+
+
+def test_an_unknown_name_is_throttled_as_an_account_is(tstack):
+    """No enumeration: a name with no account answers as a registered one does, 401s and
+    then the same 429."""
+    nobody = unique_username("nobody")
+    attacker = _from(tstack, _address())
+    for _ in range(ACCOUNT_LIMIT):
+        assert _login(attacker, nobody, "wrong pass 1").status_code == 401
+    _assert_throttled(_login(_from(tstack, _address()), nobody.upper(), PASSWORD), "account", ACCOUNT_LIMIT)
+
+
+def test_a_wrong_current_password_is_throttled_like_a_login(tstack):
+    """Issue 26.7: ``/auth/password/change`` with a wrong current password spends the
+    account's failure budget (the one logins spend); once spent, the right current
+    password is refused with the 429 too, and so is a login."""
+    username = _account(tstack)
+    pair = _login(_from(tstack, _address()), username, PASSWORD).json()
+    headers = {"Authorization": f"Bearer {pair['access_token']}"}
+    guesser = _from(tstack, _address())
+
+    def change(current: str) -> httpx.Response:
+        return guesser.post("/auth/password/change", headers=headers,
+                            json={"current_password": current, "new_password": "another horse 7"})
+
+    for _ in range(ACCOUNT_LIMIT):
+        assert_problem(change("wrong pass 1"), 400)
+    _assert_throttled(change(PASSWORD), "account", ACCOUNT_LIMIT)
+    _assert_throttled(_login(_from(tstack, _address()), username, PASSWORD), "account", ACCOUNT_LIMIT)
 
 
 def test_the_account_logs_in_again_once_its_window_passes(tstack):

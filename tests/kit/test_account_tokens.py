@@ -85,3 +85,13 @@ def test_from_settings_reads_the_secret_and_the_ttls():
     ))
     assert tokens.secret == b"s3cret"
     assert tokens.ttl_seconds == {VERIFICATION: 5, RESET: 7}
+
+
+def test_a_subject_past_bigint_names_no_account_even_when_signed():
+    for user_id in (2**63, 2**63 + 1, 10**19 - 1):
+        token = TOKENS.make(VERIFICATION, user_id, UNVERIFIED)
+        assert TOKENS.user_id(token) is None
+        assert not TOKENS.check(VERIFICATION, token, UNVERIFIED)
+    biggest = TOKENS.make(VERIFICATION, 2**63 - 1, UNVERIFIED)
+    assert TOKENS.user_id(biggest) == 2**63 - 1
+    assert TOKENS.check(VERIFICATION, biggest, UNVERIFIED)

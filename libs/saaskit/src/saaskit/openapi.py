@@ -8,14 +8,23 @@ for a body over the limit, on every operation), token verification (401 with
 ``application/problem+json`` (the frameworks document their own errors as
 ``application/json``). One function adds them to a finished document, the FastAPI
 app factory's and drf-spectacular's alike, so the two stacks' documents agree.
+
+``GET /files/{id}/download`` serves each file as its stored type (one of the
+allow-list): the document names every one of them for the 200, with the schema of what
+is served (a posts export, ``application/json``, is the ``PostsExport`` object; text is
+a string; the rest binary), and keeps ``*/*`` only for a type an earlier allow-list let
+in. It said ``*/*`` as ``string/binary`` alone, which a JSON export does not match
+(schemathesis' stateful phase, issue 26.11).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 from saaskit.accounts.limits import PASSWORD_MAX, PASSWORD_MIN
 from saaskit.accounts.validation import EMAIL_PATTERN, PASSWORD_PATTERN
+from saaskit.content.search import SEARCH_PATTERN
 
 PROBLEM_JSON = "application/problem+json"
 METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
@@ -52,6 +61,51 @@ VALIDATION_PROBLEM_SCHEMA: dict[str, Any] = {
 }
 SCHEMAS = {"Problem": PROBLEM_SCHEMA, "ValidationProblem": VALIDATION_PROBLEM_SCHEMA}
 
+DOWNLOAD_PATH = "/files/{id}/download"
+_STAMP = {"type": "string", "format": "date-time"}
+_ID = {"type": "integer", "minimum": 1}
+# What the worker's export_posts job writes (worker/tasks/export_posts.py).
+POSTS_EXPORT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "the owner's posts, newest first, each with its comments, newest first",
+    "required": ["user_id", "exported_at", "posts"],
+    "properties": {
+        "user_id": _ID,
+        "exported_at": _STAMP,
+        "posts": {"type": "array", "items": {
+            "type": "object",
+            "required": ["id", "title", "body", "created_at", "updated_at", "comments"],
+            "properties": {
+                "id": _ID, "title": {"type": "string"}, "body": {"type": "string"},
+                "created_at": _STAMP, "updated_at": _STAMP,
+                "comments": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["id", "author_id", "body", "created_at"],
+                    "properties": {"id": _ID, "author_id": _ID, "body": {"type": "string"},
+                                   "created_at": _STAMP},
+                }},
+            },
+        }},
+    },
+}
+_BINARY = {"type": "string", "format": "binary"}
+
+
+def download_content(served_types: Sequence[str]) -> dict[str, Any]:
+    """The 200 ``content`` of the download route: each type it serves, with its schema."""
+    content: dict[str, Any] = {}
+    for media_type in served_types:
+        if media_type == "application/json":
+            # A posts export, or a JSON file as it was uploaded (any JSON value).
+            schema: dict[str, Any] = {"anyOf": [{"$ref": "#/components/schemas/PostsExport"}, {}]}
+        elif media_type.startswith("text/"):
+            schema = {"type": "string"}
+        else:
+            schema = dict(_BINARY)
+        content[media_type] = {"schema": schema}
+    content["*/*"] = {"schema": dict(_BINARY)}
+    return content
+
 
 def _problem_content(status: str) -> dict[str, Any]:
     name = "ValidationProblem" if status == "422" else "Problem"
@@ -78,14 +132,26 @@ cursors from real pages (or encode one), not invent strings. Files have UUID ids
 their cursors carry one (``uuid-cursor``); every other list's carry an integer."""
 
 
+def _query_strings(operation: dict[str, Any], name: str) -> Iterator[dict[str, Any]]:
+    """The string schemas of query parameter ``name`` (each option of an ``anyOf``)."""
+    for parameter in operation.get("parameters", ()):
+        if parameter.get("in") == "query" and parameter.get("name") == name:
+            schema = parameter.setdefault("schema", {})
+            yield from (o for o in schema.get("anyOf", [schema]) if o.get("type") == "string")
+
+
 def _mark_cursor(path: str, operation: dict[str, Any]) -> None:
     cursor_format = UUID_CURSOR_FORMAT if path.startswith("/files") else CURSOR_FORMAT
-    for parameter in operation.get("parameters", ()):
-        if parameter.get("in") == "query" and parameter.get("name") == "cursor":
-            schema = parameter.setdefault("schema", {})
-            for option in schema.get("anyOf", [schema]):
-                if option.get("type") == "string":
-                    option["format"] = cursor_format
+    for option in _query_strings(operation, "cursor"):
+        option["format"] = cursor_format
+
+
+def _mark_search(path: str, method: str, operation: dict[str, Any]) -> None:
+    """``GET /posts?q=``: blank, or at least three characters once trimmed (the rest is
+    422, saaskit.content.search); the document says so, on both stacks."""
+    if (path, method) == ("/posts", "get"):
+        for option in _query_strings(operation, "q"):
+            option["pattern"] = SEARCH_PATTERN
 
 
 NO_NUL = "^[^\\u0000]*$"
@@ -164,18 +230,27 @@ def _form_fields(schema: dict[str, Any], schemas: dict[str, Any], media_type: st
             field["minLength"] = max(field.get("minLength", 0), 1)
 
 
-def complete_document(document: dict[str, Any]) -> dict[str, Any]:
-    """Add the shared answers to every operation and make every error problem+json."""
+def complete_document(
+    document: dict[str, Any], served_types: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Add the shared answers to every operation and make every error problem+json;
+    ``served_types`` (the upload allow-list) are what the download route serves."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for component in schemas.values():
         _strings(component)
     schemas.update(SCHEMAS)
+    download = _object(_object(_object(document.get("paths")).get(DOWNLOAD_PATH)).get("get"))
+    ok = _object(_object(download.get("responses")).get("200"))
+    if served_types and ok:
+        schemas["PostsExport"] = POSTS_EXPORT_SCHEMA
+        ok["content"] = download_content(served_types)
     for path, item in _object(document.get("paths")).items():
         for method, entry in _object(item).items():
             if method not in METHODS or not isinstance(entry, dict):
                 continue
             operation = _object(entry)
             _mark_cursor(path, operation)
+            _mark_search(path, method, operation)
             for parameter in operation.get("parameters", ()):
                 _strings(_object(parameter).get("schema"))
             body = _object(_object(operation.get("requestBody")).get("content"))

@@ -38,6 +38,7 @@ class ProblemError(Exception):
         title: str | None = None,
         headers: dict[str, str] | None = None,
         errors: list[dict[str, Any]] | None = None,
+        type_: str = "about:blank",
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -45,9 +46,10 @@ class ProblemError(Exception):
         self.title = title
         self.headers = headers or {}
         self.errors = errors
+        self.type = type_
 
     def body(self) -> dict[str, Any]:
-        return problem(self.status, self.detail, title=self.title, errors=self.errors)
+        return problem(self.status, self.detail, title=self.title, type_=self.type, errors=self.errors)
 
 
 def not_found(what: str = "resource") -> ProblemError:

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     # request never waits for a connection), and how long the others may queue for a turn.
     max_concurrent_requests: int = Field(default=0, ge=0)
     request_queue_timeout: float = Field(default=10.0, gt=0)
+    # Django: an upload's body is read outside those slots, and must arrive within
+    # upload_read_timeout seconds plus one more per upload_min_bytes_per_second bytes
+    # received so far (a trickle is 408; 8 KiB/s is below any real uplink).
+    upload_read_timeout: float = Field(default=10.0, gt=0)
+    upload_min_bytes_per_second: int = Field(default=8192, ge=1)
     database_connect_timeout: float = Field(default=2.0, gt=0)
     database_statement_timeout_ms: int = Field(default=15_000, ge=0)
     redis_url: str = Field(
@@ -61,6 +66,10 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65_536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
+    # Hashes computed at once per process (0: the CPUs / WEB_CONCURRENCY) and how many more may wait for a
+    # turn; past that a login is a 503 with Retry-After (``saaskit.security.hashing``).
+    password_hash_workers: int = Field(default=0, ge=0)
+    password_hash_queue: int = Field(default=32, ge=0)
 
     # A secret that must never keep its placeholder outside development: Django's
     # SECRET_KEY, and the key of the email-verification and password-reset tokens
@@ -83,6 +92,10 @@ class Settings(BaseSettings):
     s3_access_key: SecretStr = SecretStr(PLACEHOLDER)
     s3_secret_key: SecretStr = SecretStr(PLACEHOLDER)
     s3_presign_seconds: int = Field(default=600, ge=1, le=900)
+    # host[:port] that clients use for the presigned download URLs, when it is not the
+    # endpoint the services use (an in-cluster S3 reached from outside through a
+    # port-forward or a public name). Empty: s3_endpoint.
+    s3_public_endpoint: str = ""
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     # Every other request body (JSON, forms): over this it is 413 before it is parsed.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -133,6 +146,14 @@ class Settings(BaseSettings):
     # 190 KB PNG can declare 7000x7000 pixels, 150+ MB once decoded.
     max_image_pixels: int = Field(default=24_000_000, ge=1)
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    # Link previews (POST /posts/{id}/preview, saaskit.preview): the whole fetch of the
+    # upstream page (lookup, connects, redirects, body) gets this many seconds, then 502.
+    preview_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    # Fetch from private, loopback, link-local... addresses too. Tests and the benchmark
+    # only (their upstream listens on loopback): in production it opens the cluster,
+    # the cloud's metadata service and the database to any user (SSRF).
+    preview_allow_private: bool = False
 
     # Login throttling (saaskit.ratelimit), shared in Redis by every replica of both
     # stacks. Per client address: every request to POST /auth/token, /auth/register,

@@ -1,5 +1,5 @@
 """Process-wide objects built once from the settings: keys, token issuer and verifier,
-password hasher, the Redis client of the job queue, the login limiter."""
+password hasher and its bounded pool, the Redis client of the job queue, the login limiter."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import redis
 from django.conf import settings
 
 from saaskit.ratelimit import LoginLimiter
+from saaskit.security.hashing import HashingPool
 from saaskit.security.keys import KeySet
 from saaskit.security.passwords import PasswordService
 from saaskit.security.tokens import AccessTokenIssuer, AccessTokenVerifier, local_lookup
@@ -48,6 +49,13 @@ def redis_client() -> redis.Redis:
     return redis.Redis.from_url(
         s.redis_url, socket_connect_timeout=s.redis_timeout, socket_timeout=s.redis_timeout
     )
+
+
+@cache
+def hashing() -> HashingPool:
+    """Made on first use, in the worker process (gevent's threadpool belongs to the hub
+    of the process that made it, not to gunicorn's master)."""
+    return HashingPool.from_settings(app_settings())
 
 
 @cache

@@ -90,7 +90,7 @@ TEMPLATES = [
 def _database() -> dict:
     url = make_url(libpq_url(APP.database_url))
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "admin_service.dbbackend",
         "NAME": url.database,
         "USER": url.username or "",
         "PASSWORD": url.password or "",
@@ -98,13 +98,19 @@ def _database() -> dict:
         "PORT": str(url.port or ""),
         # With a pool, connections go back to the pool at the end of each request.
         "CONN_MAX_AGE": 0,
+        # Every pooled connection is checked before a request gets it; a dead one has
+        # the pool drop all its dead ones at once (admin_service.dbbackend), so no
+        # request fails once PostgreSQL is back from a restart.
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             "connect_timeout": max(2, round(APP.database_connect_timeout)),
             "application_name": "admin",
             "options": f"-c statement_timeout={APP.database_statement_timeout_ms}",
             "pool": {
-                "min_size": 1,
+                # Every connection kept open: a pool that starts (or comes back from a
+                # PostgreSQL restart) at one connection grows one at a time, and a burst
+                # of logins then waited out the timeout below (docs/reliability.md 26.3).
+                "min_size": APP.database_pool_size,
                 "max_size": APP.database_pool_size,
                 # A request waits at most this long for a connection, then gets 503.
                 # The pool holds more connections than a process has threads, so the
@@ -112,7 +118,13 @@ def _database() -> dict:
                 # PostgreSQL is up, and while it is down the delay of every 503 (the
                 # pool retries in the background and recovers by itself).
                 "timeout": min(APP.database_connect_timeout, 0.5),
-                "reconnect_timeout": 5.0,
+                # A lost connection is retried at once and then left to demand, never
+                # to a background timer: psycopg_pool retries a failed one after 1, 2,
+                # 4 s, and the pool kept counting those attempts as its connections, so
+                # for seconds after PostgreSQL was back a burst of logins drew from a
+                # pool of two and got 503s (docs/reliability.md 26.10). On demand, the
+                # pool grows again to min_size as soon as PostgreSQL accepts.
+                "reconnect_timeout": 0.0,
             },
         },
     }

@@ -10,6 +10,7 @@ from auth_service.auth.router import jwks_router, router
 from auth_service.auth.service import TokenService
 from saaskit.ratelimit import AsyncLoginLimiter
 from saaskit.security.account_tokens import AccountTokens
+from saaskit.security.hashing import HashingPool
 from saaskit.security.keys import KeySet
 from saaskit.security.passwords import PasswordService
 from saaskit.security.tokens import AccessTokenIssuer
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def startup(app: FastAPI) -> None:
         app.state.keys = keys
         app.state.passwords = PasswordService.from_settings(settings)
+        app.state.hashing = HashingPool.from_settings(settings)
         app.state.login_limiter = AsyncLoginLimiter.from_settings(settings)
         app.state.account_tokens = AccountTokens.from_settings(settings)
         app.state.tokens = TokenService(
@@ -32,6 +34,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
             refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
         )
+
+    async def shutdown(app: FastAPI) -> None:
+        app.state.hashing.shutdown()
 
     return create_service_app(
         settings,
@@ -43,4 +48,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[router, jwks_router],
         keys=keys,
         on_startup=startup,
+        on_shutdown=shutdown,
     )

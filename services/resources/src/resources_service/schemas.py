@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from saaskit.web.types import OptionalTimestamp, Timestamp
 
@@ -48,6 +48,14 @@ class Overview(BaseModel):
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+
+class LinkPreview(BaseModel):
+    url: str = Field(description="the page read: the URL sent, or the last redirect's target")
+    status: int = Field(description="the upstream's HTTP status")
+    title: str | None = Field(description="its <title>, whitespace collapsed")
+    description: str | None = Field(description="its og:description")
+    fetched_ms: int = Field(description="milliseconds the fetch took")
 
 
 class Job(BaseModel):

@@ -6,6 +6,13 @@ succeeded | failed, ``attempts`` counts the tries, and errors are sorted into
 - permanent (``PermanentError``: bad payload, missing user...) and unexpected errors:
   the row ends ``failed`` with the reason in ``jobs.error``.
 
+A job whose handler has an ``on_failure`` hook gets it called, with the reason, whenever
+the row ends ``failed`` (permanent, unexpected, or transient on the last try): for
+``process_file`` that marks the file ``rejected``, so a file never stays ``pending``
+because its processing blew up (a ``RecursionError`` on a deep JSON once did exactly
+that). The hook runs after the row is marked; if it fails too (the database is what is
+down), that is logged and the cleanup's TTL for pending uploads is the backstop.
+
 arq delivers at least once; a row already finished is not run again, and every handler
 makes its effect idempotent for the case where a try died after the effect but before
 the row was marked.
@@ -28,11 +35,12 @@ import aiosmtplib
 import redis.exceptions
 from arq import Retry
 from sqlalchemy import func, update
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from saaskit import tracing
+from saaskit.db.failures import is_connection_failure
 from saaskit.db.schema import jobs
 from saaskit.logging import get_logger
 from saaskit.storage import StorageUnavailable
@@ -59,9 +67,7 @@ TRANSIENT = (
 
 
 def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, TRANSIENT)
+    return is_connection_failure(exc) or isinstance(exc, TRANSIENT)
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,8 @@ JobResult = dict[str, Any] | None
 """What a handler returns: stored in ``jobs.result`` (JSON)."""
 
 Handler = Callable[[WorkerContext, JobRow], Awaitable[JobResult]]
+OnFailure = Callable[[WorkerContext, JobRow, str], Awaitable[None]]
+"""Called when the job has failed for good, with a reason fit for the job's owner."""
 
 
 async def _claim(engine: AsyncEngine, job_id: int) -> JobRow | None:
@@ -106,20 +114,34 @@ def _reason(exc: BaseException) -> str:
 
 
 async def run(ctx: ArqContext, name: str, job_id: int, handler: Handler,
-              trace: dict[str, str] | None = None) -> JobResult:
+              trace: dict[str, str] | None = None, on_failure: OnFailure | None = None) -> JobResult:
     worker, job_try = WorkerContext.of(ctx), JobTry.of(ctx)
     settings = worker.settings
     with tracing.job_span(name, settings.queue_name, job_id, trace, job_try.number):
         async with heartbeat.held(worker.redis, job_try.arq_job_id, settings.worker_lock_seconds):
-            return await _run(worker, name, job_id, handler, job_try.number)
+            return await _run(worker, name, job_id, handler, job_try.number, on_failure)
+
+
+async def _failed(worker: WorkerContext, name: str, job_id: int, row: JobRow | None,
+                  error: str, on_failure: OnFailure | None) -> None:
+    """Mark the row failed with ``error``, then let the job's ``on_failure`` record it
+    where its owner looks (only once the row was claimed: its payload says what for)."""
+    await _finish(worker.engine, job_id, "failed", error=error[:1000])
+    if on_failure is None or row is None:
+        return
+    try:
+        await on_failure(worker, row, error)
+    except Exception:  # noqa: BLE001 - logged; the pending-upload TTL is the backstop
+        log.exception("the job's failure hook failed", job_id=job_id, function=name)
 
 
 async def _run(worker: WorkerContext, name: str, job_id: int, handler: Handler,
-               job_try: int) -> JobResult:
+               job_try: int, on_failure: OnFailure | None = None) -> JobResult:
     engine = worker.engine
     settings = worker.settings
     started = time.perf_counter()
     outcome = metrics.FAILED
+    row: JobRow | None = None
     try:
         row = await _claim(engine, job_id)
         if row is None:
@@ -131,19 +153,19 @@ async def _run(worker: WorkerContext, name: str, job_id: int, handler: Handler,
         outcome = metrics.SUCCEEDED
     except PermanentError as exc:
         log.warning("job failed", job_id=job_id, function=name, reason=str(exc))
-        await _finish(engine, job_id, "failed", error=str(exc)[:1000])
+        await _failed(worker, name, job_id, row, str(exc), on_failure)
         return None
     except Exception as exc:
         if not _is_transient(exc):
             log.exception("job failed unexpectedly", job_id=job_id, function=name)
-            await _finish(engine, job_id, "failed",
-                          error=f"unexpected error ({type(exc).__name__})")
+            error = f"unexpected error ({type(exc).__name__})"
+            await _failed(worker, name, job_id, row, error, on_failure)
             return None
         if job_try >= settings.worker_max_tries:
             log.warning("job failed: no tries left", job_id=job_id, function=name,
                         error=_reason(exc))
-            await _finish(engine, job_id, "failed",
-                          error=f"gave up after {job_try} tries: {_reason(exc)}")
+            error = f"gave up after {job_try} tries: {_reason(exc)}"
+            await _failed(worker, name, job_id, row, error, on_failure)
             return None
         delay = settings.worker_retry_backoff_seconds * 2 ** (job_try - 1)
         log.warning("job will be retried", job_id=job_id, function=name, try_=job_try,

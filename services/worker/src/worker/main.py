@@ -8,6 +8,8 @@ where arq's ``ctx`` dict ends: the tasks get the typed ``worker.context.WorkerCo
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any, TypedDict
 
 from arq import cron, func
@@ -19,7 +21,7 @@ from saaskit import queue, tracing
 from saaskit.db.engine import create_engine
 from saaskit.logging import configure_logging, get_logger
 from saaskit.settings import Settings, get_settings
-from saaskit.storage import AsyncStorage, build_storage
+from saaskit.storage import AsyncStorage, StorageUnavailable, build_storage
 from worker import lifecycle
 from worker.context import ArqContext, WorkerContext
 from worker.lifecycle import JobResult
@@ -32,7 +34,8 @@ log = get_logger(__name__)
 
 
 async def process_file(ctx: ArqContext, job_id: int, trace: dict[str, str] | None = None) -> JobResult:
-    return await lifecycle.run(ctx, queue.PROCESS_FILE, job_id, process_task.handle, trace)
+    return await lifecycle.run(ctx, queue.PROCESS_FILE, job_id, process_task.handle, trace,
+                               on_failure=process_task.give_up)
 
 
 async def welcome_email(ctx: ArqContext, job_id: int, trace: dict[str, str] | None = None) -> JobResult:
@@ -82,6 +85,26 @@ def _redis_settings(settings: Settings) -> RedisSettings:
     return redis_settings
 
 
+STORAGE_TRIES = 30
+STORAGE_RETRY_DELAY = 1.0
+
+
+async def wait_for_storage(ensure_bucket: Callable[[], None], tries: int = STORAGE_TRIES,
+                           delay: float = STORAGE_RETRY_DELAY) -> None:
+    """Like Redis above, S3 may still be starting when the worker does (seen on a real
+    cluster: the in-chart S3 came up a few seconds after the worker, whose startup then
+    failed and, under the dev reloader, never came back). Wait for it, then give up."""
+    for attempt in range(1, tries + 1):
+        try:
+            await asyncio.to_thread(ensure_bucket)
+            return
+        except StorageUnavailable as exc:
+            if attempt == tries:
+                raise
+            log.warning("storage not reachable yet, retrying", attempt=attempt, error=str(exc))
+            await asyncio.sleep(delay)
+
+
 def worker_options(settings: Settings) -> dict[str, Any]:
     """Everything arq's ``Worker`` needs, from the settings."""
 
@@ -91,7 +114,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         storage = build_storage(settings)
         if settings.storage_backend == "s3":
             # S3Storage's own method (TracedStorage forwards it); Storage does not declare it.
-            storage.ensure_bucket()  # pyright: ignore[reportAttributeAccessIssue]
+            await wait_for_storage(storage.ensure_bucket)  # pyright: ignore[reportAttributeAccessIssue]
         WorkerContext(
             settings=settings,
             engine=create_engine(settings, pool_size=min(settings.worker_concurrency + 2, 20)),

@@ -14,7 +14,9 @@
   SQLAlchemy's own async layer does, and a broken connection is invalidated, never
   handed back to the pool; one that the server closed (PostgreSQL restarted) surfaces
   as ``ConnectionDoesNotExistError``, which the error handlers answer with 503 (asyncpg
-  says ``InterfaceError`` for it, also its word for a misuse, which stays a 500).
+  says ``InterfaceError`` for it, also its word for a misuse, which stays a 500); so
+  does every other connection failure ``saaskit.db.failures`` knows (a statement cut
+  off by a shutdown: ``AdminShutdownError``), and its connection is invalidated too.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.util import await_only, greenlet_spawn
 
+from saaskit.db.failures import is_connection_failure
+
 _DIALECT = postgresql.asyncpg.dialect(paramstyle="numeric_dollar")
-_BROKEN = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
 T = TypeVar("T")
 
 
@@ -42,16 +45,29 @@ def compile_sql(statement: ClauseElement) -> str:
 
 
 def _run(engine: AsyncEngine, work: Callable[[asyncpg.Connection[asyncpg.Record]], Awaitable[T]]) -> T:
-    raw = engine.sync_engine.raw_connection()
+    try:
+        raw = engine.sync_engine.raw_connection()
+    except Exception as exc:
+        # A checkout (its pre-ping, a new connection) raises the driver's own error here,
+        # unwrapped by SQLAlchemy: "the database system is shutting down" was a 500.
+        if is_connection_failure(exc):
+            raise asyncpg.ConnectionDoesNotExistError("the database connection was lost") from exc
+        raise
     driver = raw.driver_connection
     if driver is None:  # the pool's connection was closed under us
         raw.close()
         raise asyncpg.ConnectionDoesNotExistError("the database connection was lost")
     try:
         return await_only(work(driver))
-    except _BROKEN as exc:
+    except Exception as exc:
+        # An error the server sent about a statement leaves the connection usable; any
+        # other (the socket gone, asyncpg's protocol confused by it: "cannot switch to
+        # state 12; another operation is in progress") does not, and such a connection
+        # handed back to the pool made the next request on it hang.
+        if isinstance(exc, asyncpg.PostgresError) and not is_connection_failure(exc):
+            raise
         raw.invalidate()
-        if driver.is_closed():  # the server went away under a pooled connection: an outage
+        if driver.is_closed() or is_connection_failure(exc):  # the server went away: an outage
             raise asyncpg.ConnectionDoesNotExistError("the database connection was lost") from exc
         raise
     finally:
@@ -79,9 +95,24 @@ class Database:
 
     @asynccontextmanager
     async def connect(self) -> AsyncGenerator[AsyncConnection]:
-        """A SQLAlchemy connection; uncommitted work is rolled back at the end."""
-        async with self._turn(), self.engine.connect() as conn:
-            yield conn
+        """A SQLAlchemy connection; uncommitted work is rolled back at the end.
+
+        Once the block has ended without error, a lost connection at that rollback is
+        not an error: the work is done (anything it wrote it committed itself), and
+        SQLAlchemy has already put the dead connection out of the pool. As a FastAPI
+        dependency (``saaskit.web.deps.ConnDep``) this end runs after the response has
+        been sent; raising there made uvicorn close the kept-alive connection under the
+        client's next request (a reset, not a 503: PostgreSQL shutting down under load).
+        """
+        finished = False
+        async with self._turn():
+            try:
+                async with self.engine.connect() as conn:
+                    yield conn
+                    finished = True
+            except Exception as exc:
+                if not (finished and is_connection_failure(exc)):
+                    raise
 
     @asynccontextmanager
     async def begin(self) -> AsyncGenerator[AsyncConnection]:

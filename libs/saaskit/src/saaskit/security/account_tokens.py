@@ -24,6 +24,11 @@ tampered, expired and used tokens are indistinguishable to the caller: ``check``
 only yes or no, and compares MACs in constant time. The per-purpose key means a
 verification token can never pass as a reset token, and the secret itself is never
 used directly.
+
+A token names an account by a PostgreSQL ``bigint`` id: a subject past ``2^63 - 1``
+(19 digits pass the format; 9223372036854775808 and up are no id at all) is refused
+here like any other bad token, before any query, as both stacks must answer it with
+the one 400 (an out-of-range bind made asyncpg raise, a 500; issue 26.1).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from saaskit.pagination import BIGINT_MAX
 from saaskit.settings import Settings
 
 Purpose = Literal["email-verification", "password-reset"]
@@ -88,14 +94,17 @@ class AccountTokens:
     def user_id(token: str) -> int | None:
         """The account a well-formed token names (not yet checked), or None."""
         match = _TOKEN_RE.match(token)
-        return int(match.group(1)) if match else None
+        if match is None:
+            return None
+        user_id = int(match.group(1))
+        return user_id if user_id <= BIGINT_MAX else None
 
     def check(
         self, purpose: Purpose, token: str, state: Sequence[str], now: float | None = None
     ) -> bool:
         """True only for a token made for ``purpose``, for this state, within its TTL."""
         match = _TOKEN_RE.match(token)
-        if match is None:
+        if match is None or self.user_id(token) is None:
             return False
         user_id, issued, mac = int(match.group(1)), int(match.group(2)), match.group(3)
         expected = self._mac(purpose, user_id, issued, state)

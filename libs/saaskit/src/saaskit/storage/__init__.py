@@ -59,5 +59,6 @@ def _backend(settings: Settings) -> Storage:
             secure=settings.s3_secure,
             region=settings.s3_region,
             presign_seconds=settings.s3_presign_seconds,
+            public_endpoint=settings.s3_public_endpoint,
         )
     return LocalStorage(settings.storage_local_dir)

@@ -59,7 +59,7 @@ class S3Storage(Storage):
     def __init__(
         self, endpoint: str, bucket: str, access_key: str, secret_key: str, *,
         secure: bool = False, region: str = "us-east-1", presign_seconds: int = 600,
-        connect_timeout: float = 2.0, read_timeout: float = 30.0,
+        connect_timeout: float = 2.0, read_timeout: float = 30.0, public_endpoint: str = "",
     ) -> None:
         # Few, quick retries: a down endpoint must become a 503 in seconds, not minutes.
         http = urllib3.PoolManager(
@@ -70,6 +70,11 @@ class S3Storage(Storage):
         # The region is given so that signing never needs a network round trip.
         self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key,
                             secure=secure, region=region, http_client=http)
+        # A presigned URL signs its host: it must be the host the client will ask. Signing
+        # is local (region given), so a second client for the public name costs nothing.
+        self.presigner = (Minio(public_endpoint, access_key=access_key, secret_key=secret_key,
+                                secure=secure, region=region)
+                          if public_endpoint else self.client)
         self.bucket = bucket
         self.presign_expiry = min(timedelta(seconds=presign_seconds), MAX_PRESIGN)
 
@@ -127,7 +132,7 @@ class S3Storage(Storage):
             raise StorageUnavailable(f"S3 stat failed: {type(exc).__name__}") from exc
 
     def presigned_get_url(self, key: str, *, filename: str, content_type: str) -> str:
-        return self.client.presigned_get_object(
+        return self.presigner.presigned_get_object(
             self.bucket, check_key(key), expires=self.presign_expiry,
             response_headers={
                 "response-content-disposition": content_disposition(filename),

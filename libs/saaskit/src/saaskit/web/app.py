@@ -41,14 +41,14 @@ Hook = Callable[[FastAPI], Awaitable[None]]
 DOCS_STATIC_URL = "/docs/static"
 
 
-def _complete_openapi(app: FastAPI) -> None:
+def _complete_openapi(app: FastAPI, served_types: Sequence[str]) -> None:
     """The document, built once, with the answers no route declares
     (``saaskit.openapi``): 400/413 of the bad-input guard, 401, problem+json."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = complete_document(build())
+            app.openapi_schema = complete_document(build(), served_types)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -133,7 +133,7 @@ def create_service_app(
         static_url=DOCS_STATIC_URL,
     )
     install_error_handlers(app)
-    _complete_openapi(app)
+    _complete_openapi(app, settings.allowed_content_types)
     checks: dict[str, Check] = {"database": check_database, "redis": check_redis}
     if storage is not None:
         checks["storage"] = check_storage

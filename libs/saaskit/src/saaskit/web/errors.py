@@ -2,6 +2,14 @@
 
 Unreachable dependencies (PostgreSQL, Redis, the object storage) become a quick 503
 with ``Retry-After`` naming the dependency, worded as the Django twin words them.
+
+A client that goes away before its body is read (Starlette's ``ClientDisconnect``, an
+aborted upload) is an ordinary event, not an error: one info line, and a response nobody
+will receive. Unhandled, it was logged as "Exception in ASGI application" with a
+traceback, and with the console log format rendering that traceback held the files
+service's event loop ~4 s per abort (25 aborts: unresponsive for ~50 s). Whatever the
+aborted request had started (a storage write) is undone on the way out, by the code that
+started it, as for any other exception.
 """
 
 from __future__ import annotations
@@ -14,18 +22,23 @@ import asyncpg
 import redis.exceptions
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from saaskit.db.failures import is_connection_failure
 from saaskit.files.problems import storage_unavailable
 from saaskit.logging import get_logger
 from saaskit.problems import PROBLEM_JSON, ProblemError, problem, unavailable
 from saaskit.storage.base import StorageUnavailable
 
 log = get_logger(__name__)
+
+CLIENT_CLOSED_REQUEST = 499
 
 try:
     import orjson
@@ -67,12 +80,18 @@ _REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
 def _is_db_down(exc: BaseException) -> bool:
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+    """The pool, a connect or the connection failed: ``saaskit.db.failures`` knows every
+    shape the driver gives an outage (a shutdown's ``AdminShutdownError`` was a 500)."""
+    if is_connection_failure(exc):
         return True
     return isinstance(exc, _DB_DOWN) or isinstance(getattr(exc, "orig", None), _DB_DOWN)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
+    if is_connection_failure(exc):  # a driver error of a class not registered below
+        log.warning("database unavailable", path=request.url.path, error=type(exc).__name__)
+        err = unavailable("the database")
+        return problem_response(err.body(), err.headers)
     log.exception("unhandled error", path=request.url.path)
     return problem_response(problem(500, "an unexpected error occurred"))
 
@@ -138,12 +157,23 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(StorageUnavailable, _storage_down)
 
+    async def _client_gone(request: Request, _: Exception) -> Response:
+        log.info("client went away before the request was read", method=request.method,
+                 path=request.url.path)
+        # 499, nginx's "client closed request": never sent, but what metrics record.
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
+
+    app.add_exception_handler(ClientDisconnect, _client_gone)
+
     # Registered per class, so Starlette's ExceptionMiddleware answers them like any
     # handled error. A handler for bare ``Exception`` runs in ServerErrorMiddleware,
     # which re-raises after answering: a logged traceback and a dropped keep-alive
     # connection for what is an expected outage.
-    for cls in (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError,
-                redis.exceptions.RedisError):
+    # The asyncpg dialect's own DB-API errors reach a route unwrapped when it checks a
+    # connection out by hand (``engine.raw_connection()``, the lean read path).
+    for cls in (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError,
+                asyncpg.exceptions.InternalClientError, AsyncAdapt_asyncpg_dbapi.Error,
+                OSError, redis.exceptions.RedisError):
         app.add_exception_handler(cls, _dependency_error)
 
     app.add_exception_handler(Exception, _unexpected)

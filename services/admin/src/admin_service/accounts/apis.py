@@ -124,8 +124,7 @@ class TokenApi(ThrottledApi):
     )
     def post(self, request):
         data = parse_body(self.InputSerializer, request)
-        with throttling.login_attempt("api", data["username"]):
-            user_id = services.authenticate(data["username"], data["password"])
+        user_id = services.authenticate(data["username"], data["password"])
         return Response(services.start_family(user_id))
 
 
@@ -257,6 +256,13 @@ class PasswordResetConfirmApi(PublicApi):
 
 
 class PasswordChangeApi(APIView):
+    """Throttled like login: the address first (before authentication, as on FastAPI),
+    then the account's failure budget (``lifecycle.change_password``)."""
+
+    def initial(self, request, *args, **kwargs):
+        throttling.spend_address(request)
+        super().initial(request, *args, **kwargs)
+
     class InputSerializer(StrictSerializer):
         current_password = StrictCharField(min_length=1, max_length=account_limits.PASSWORD_MAX)
         new_password = StrictCharField(max_length=account_limits.PASSWORD_MAX)
@@ -266,7 +272,7 @@ class PasswordChangeApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={204: None, 400: None, 401: None, 422: None},
+        responses={204: None, 400: None, 401: None, 422: None, 429: None},
         operation_id="password_change",
     )
     def post(self, request):

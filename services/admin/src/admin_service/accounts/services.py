@@ -5,7 +5,8 @@ its family as reuse) is ``saaskit.security.refresh.decide_refresh``'s decision, 
 FastAPI twin's too. This module only reads the row under a lock (``select_for_update``:
 two concurrent refreshes with one token resolve as one rotation and one reuse) and
 applies the decision. The token pair, the 409's wording and which unique index a lost
-registration race hit are the kit's as well.
+registration race hit are the kit's as well. Password hashes run in the kit's bounded
+pool holding no database connection (``accounts.hashing``).
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Now
 
 from admin_service import runtime
-from admin_service.accounts import selectors
+from admin_service.accounts import hashing, selectors
 from admin_service.accounts.models import RefreshToken, User
 from admin_service.jobs import services as jobs
 from saaskit import queue
 from saaskit.accounts.problems import already_taken, already_taken_by, invalid_credentials, refresh_refused
 from saaskit.db.constraints import violated_constraint
+from saaskit.ratelimit import login_key
 from saaskit.security.refresh import RefreshDecision, StoredRefreshToken, decide_refresh, new_refresh
 from saaskit.security.tokens import TokenPairBody, hash_refresh_token, token_pair
 from saaskit.timeutil import utcnow
@@ -33,7 +35,7 @@ def register(*, email: str, username: str, password: str, full_name: str | None)
     for field in ("email", "username"):
         if field in taken:
             raise already_taken(field)
-    password_hash = runtime.passwords().hash(password)
+    password_hash = hashing.off_request(runtime.passwords().hash, password)
     try:
         with transaction.atomic():
             user = User.objects.create(
@@ -50,13 +52,20 @@ def register(*, email: str, username: str, password: str, full_name: str | None)
 
 
 def authenticate(login: str, password: str) -> int:
+    """The account's id for a right password, else the 401; the 429 once the account's
+    failure budget is spent, whichever of its names was typed (``login_key``). The hash
+    runs holding no connection and no slot (``hashing.off_request``)."""
     user = selectors.user_by_login(login)
+    limiter, key = runtime.login_limiter(), login_key("api", user.id if user else None, login)
+    limiter.check_account(key)  # a spent account is refused, right password or not
     hasher = runtime.passwords()
-    ok = hasher.verify_or_dummy(user.password_hash if user else None, password)
+    ok = hashing.off_request(hasher.verify_or_dummy, user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
+        limiter.account_failed(key)
         raise invalid_credentials()
     if hasher.needs_rehash(user.password_hash):
-        User.objects.filter(pk=user.pk).update(password_hash=hasher.hash(password))
+        new_hash = hashing.off_request(hasher.hash, password)
+        User.objects.filter(pk=user.pk).update(password_hash=new_hash)
     return user.id
 
 

@@ -16,6 +16,7 @@ from rest_framework import exceptions
 from rest_framework.views import set_rollback
 
 from saaskit.bad_input import too_large, too_many_parts
+from saaskit.db.failures import is_connection_failure
 from saaskit.files.problems import storage_unavailable
 from saaskit.logging import get_logger
 from saaskit.problems import PROBLEM_JSON, ProblemError, problem, unauthorized, unavailable
@@ -92,6 +93,9 @@ def _as_problem(exc: Exception) -> ProblemError | None:
             detail = exc.detail if isinstance(exc.detail, str) else "request failed"
             return ProblemError(exc.status_code, str(detail))
         case OperationalError() | InterfaceError():
+            log.warning("database unavailable", error=type(exc).__name__)
+            return unavailable("the database")
+        case _ if is_connection_failure(exc):  # a driver error Django did not wrap
             log.warning("database unavailable", error=type(exc).__name__)
             return unavailable("the database")
         case StorageUnavailable():

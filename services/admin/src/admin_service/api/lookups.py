@@ -1,5 +1,6 @@
 """``field__ilike``: PostgreSQL ILIKE, which the trigram GIN index on ``posts.title``
-serves (Django's ``icontains`` compiles to ``UPPER(..) LIKE UPPER(..)``, which it does not)."""
+serves (Django's ``icontains`` compiles to ``UPPER(..) LIKE UPPER(..)``, which it does
+not). The search's pattern is the kit's: ``saaskit.content.search.contains_pattern``."""
 
 from __future__ import annotations
 
@@ -18,8 +19,3 @@ class ILike(Lookup):
 CharField.register_lookup(ILike)
 TextField.register_lookup(ILike)
 
-
-def contains_pattern(text: str) -> str:
-    """A ``%text%`` pattern with the user's own ``%``, ``_`` and ``\\`` taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"

@@ -20,6 +20,7 @@ from drf_spectacular.utils import OpenApiParameter
 
 from admin_service.api.serializers import BIGINT_MAX, StrictSerializer
 from saaskit import openapi
+from saaskit.settings import get_settings
 
 SCHEME = "HTTPBearer"
 UNAUTHORIZED = {
@@ -75,5 +76,6 @@ class AutoSchema(SpectacularAutoSchema):
 
 
 def complete_document(result, generator, request, public):
-    """drf-spectacular post-processing hook: ``saaskit.openapi.complete_document``."""
-    return openapi.complete_document(result)
+    """drf-spectacular post-processing hook: ``saaskit.openapi.complete_document``, with
+    the upload allow-list as what the download route serves."""
+    return openapi.complete_document(result, get_settings().allowed_content_types)

@@ -4,16 +4,14 @@ on the other.
 
 The client address is ``REMOTE_ADDR`` unless that is one of ``APP_TRUSTED_PROXIES``;
 only then is ``X-Forwarded-For`` believed (gunicorn passes the header through as is).
+The account budgets of the API's login and password change are spent in
+``accounts.services`` and ``accounts.lifecycle``, keyed by the account (``login_key``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from admin_service import runtime
-from saaskit.problems import ProblemError
-from saaskit.ratelimit import account_key, client_address
+from saaskit.ratelimit import client_address
 
 
 def request_address(request) -> str:
@@ -27,15 +25,3 @@ def request_address(request) -> str:
 def spend_address(request) -> None:
     """Count the request against its address's budget; raises the 429 when spent."""
     runtime.login_limiter().spend_address(request_address(request))
-
-
-@contextmanager
-def login_attempt(realm: str, login: str) -> Iterator[None]:
-    """Refuse a spent account up front; a ``ProblemError`` (401) inside counts as a failure."""
-    limiter, key = runtime.login_limiter(), account_key(realm, login)
-    limiter.check_account(key)
-    try:
-        yield
-    except ProblemError:
-        limiter.account_failed(key)
-        raise

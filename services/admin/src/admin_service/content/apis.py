@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,8 +21,10 @@ from admin_service.api.serializers import (
     parse_query,
     parse_together,
 )
-from admin_service.content import selectors, services
+from admin_service.content import preview, selectors, services
 from saaskit.content import limits as content_limits
+from saaskit.content.search import search_term
+from saaskit.preview import MAX_URL_LENGTH, parse_url
 
 
 class PostOutput(serializers.Serializer):
@@ -65,7 +67,7 @@ class OverviewOutput(serializers.Serializer):
 class PostListCreateApi(APIView):
     class FilterSerializer(PageQuery):
         author_id = serializers.IntegerField(required=False, min_value=1, max_value=BIGINT_MAX)
-        q = serializers.CharField(  # empty searches everything, as on FastAPI
+        q = serializers.CharField(  # then saaskit.content.search.search_term, as on FastAPI
             required=False, allow_blank=True, max_length=content_limits.SEARCH_MAX, trim_whitespace=False
         )
 
@@ -86,7 +88,7 @@ class PostListCreateApi(APIView):
             limit=query["limit"],
             cursor=query.get("cursor"),
             author_id=query.get("author_id"),
-            q=query.get("q"),
+            q=search_term(query.get("q")),
         )
         return Response(page_body(PostOutput.many_init(items).data, cursor))
 
@@ -165,6 +167,44 @@ class CommentDetailApi(APIView):
     def delete(self, request, id):
         services.delete_comment(parse_id(id), user_id=request.user.id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LinkPreviewOutput(serializers.Serializer):
+    url = serializers.CharField(help_text="the page read: the URL sent, or the last redirect's target")
+    status = serializers.IntegerField(help_text="the upstream's HTTP status")
+    title = serializers.CharField(allow_null=True, help_text="its <title>, whitespace collapsed")
+    description = serializers.CharField(allow_null=True, help_text="its og:description")
+    fetched_ms = serializers.IntegerField(help_text="milliseconds the fetch took")
+
+
+class PostPreviewApi(APIView):
+    """The I/O-bound route: the post's ownership in one statement, the connection handed
+    back, then the upstream fetch (``saaskit.preview``, the same code as FastAPI's)."""
+
+    class InputSerializer(StrictSerializer):
+        url = StrictCharField(max_length=MAX_URL_LENGTH, help_text="http or https, at most 2048 characters")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: LinkPreviewOutput,
+            404: None,
+            422: OpenApiResponse(description=(
+                "invalid input; `url-not-allowed` (type `tag:saaskit,2026:url-not-allowed`) "
+                "for a host that is or resolves to a private, loopback, link-local, "
+                "multicast or reserved address")),
+            502: OpenApiResponse(
+                description="the upstream could not be reached, timed out, or redirected too often"),
+        },
+        operation_id="preview_link",
+        summary="Preview a link for your post: the page's title and og:description",
+    )
+    def post(self, request, id):
+        post_id, data = parse_together(lambda: parse_id(id),
+                                       lambda: parse_body(self.InputSerializer, request))
+        url = parse_url(data["url"])  # 422 before anything is looked up
+        selectors.authored_post(post_id, author_id=request.user.id)
+        return Response(preview.client().fetch(url).as_dict())
 
 
 class UserOverviewApi(APIView):

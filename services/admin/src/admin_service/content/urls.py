@@ -7,5 +7,6 @@ urlpatterns = [
     path("posts", apis.PostListCreateApi.as_view()),
     path("posts/<id>", apis.PostDetailApi.as_view()),
     path("posts/<id>/comments", apis.PostCommentsApi.as_view()),
+    path("posts/<id>/preview", apis.PostPreviewApi.as_view()),
     path("comments/<id>", apis.CommentDetailApi.as_view()),
 ]

@@ -17,6 +17,7 @@ from admin_service.api.writers import lock_active_user
 from admin_service.files import selectors, services
 from admin_service.files.downloads import download_response
 from admin_service.files.upload import CheckedUploadHandler
+from admin_service.inflight import hold_slot
 from saaskit.files.problems import file_not_found, missing_file_part, not_multipart
 from saaskit.files.uploads import FIELD, check_declared_length
 from saaskit.metrics import UploadMetrics
@@ -73,6 +74,9 @@ class FileListCreateApi(APIView):
         upload = request.FILES.get(FIELD)
         if upload is None:
             raise missing_file_part()
+        # The body is in (its read had no slot and a deadline: admin_service.inflight);
+        # the database work that follows takes this request's in-flight slot.
+        hold_slot(request._request.META)
         file = services.store_upload(request.user.id, upload, handler)
         UPLOADS.observe(file.size)
         file.refresh_from_db(fields=["status", "created_at", "sha256"])
@@ -101,7 +105,7 @@ class FileDownloadApi(APIView):
     path_id_type = OpenApiTypes.UUID
     @extend_schema(
         responses={
-            # The stored type (one of the allow-list), whatever it is: any media type.
+            # The stored type; saaskit.openapi.complete_document names each one served.
             (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="the bytes"),
             307: None,
             404: None,

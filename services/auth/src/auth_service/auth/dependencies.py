@@ -4,7 +4,8 @@ Every one is ``async def``: FastAPI runs a plain ``def`` dependency (and a class
 one, such as ``OAuth2PasswordRequestForm``) in its thread pool, a thread hop per request
 for what is an attribute read. The CPU-heavy work, argon2 hashing and verifying, is
 deliberately kept off the event loop elsewhere: ``service`` and ``lifecycle`` hand it to
-a worker thread (``anyio.to_thread``), where it does not stall other requests.
+the bounded pool of ``saaskit.security.hashing`` (``HashingDep``), holding no database
+connection, where it does not stall other requests.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from auth_service.auth.service import TokenService
 from saaskit.ratelimit import AsyncLoginLimiter
 from saaskit.security.account_tokens import AccountTokens
+from saaskit.security.hashing import HashingPool
 from saaskit.security.keys import KeySet
 from saaskit.security.passwords import PasswordService
 
@@ -35,6 +37,10 @@ async def get_keys(request: Request) -> KeySet:
 
 async def get_account_tokens(request: Request) -> AccountTokens:
     return request.app.state.account_tokens
+
+
+async def get_hashing(request: Request) -> HashingPool:
+    return request.app.state.hashing
 
 
 async def get_limiter(request: Request) -> AsyncLoginLimiter:
@@ -68,5 +74,6 @@ PasswordsDep = Annotated[PasswordService, Depends(get_passwords)]
 TokensDep = Annotated[TokenService, Depends(get_token_service)]
 KeysDep = Annotated[KeySet, Depends(get_keys)]
 AccountTokensDep = Annotated[AccountTokens, Depends(get_account_tokens)]
+HashingDep = Annotated[HashingPool, Depends(get_hashing)]
 LimiterDep = Annotated[AsyncLoginLimiter, Depends(get_limiter)]
 PasswordFormDep = Annotated[OAuth2PasswordRequestForm, Depends(password_form)]

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Response, status
 from auth_service.auth import lifecycle, service
 from auth_service.auth.dependencies import (
     AccountTokensDep,
+    HashingDep,
     KeysDep,
     LimiterDep,
     PasswordFormDep,
@@ -28,14 +29,15 @@ from auth_service.auth.schemas import (
     TokenPair,
 )
 from saaskit.accounts.problems import RESET_REQUESTED, VERIFICATION_REQUESTED
-from saaskit.problems import ProblemError, unauthorized
+from saaskit.problems import unauthorized
 from saaskit.ratelimit import account_key
 from saaskit.web.auth import CurrentUserId
-from saaskit.web.deps import ConnDep, QueueDep
+from saaskit.web.deps import ConnDep, DatabaseDep, QueueDep
 from saaskit.web.problem_docs import PROBLEM, THROTTLED
 from saaskit.web.responses import JSONBytes
 
 THROTTLE = [Depends(spend_address_budget)]
+BUSY = {503: {"description": "too many password hashes queued, or a dependency is down", **PROBLEM}}
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 jwks_router = APIRouter(tags=["auth"])
@@ -51,9 +53,9 @@ jwks_router = APIRouter(tags=["auth"])
     dependencies=THROTTLE,
 )
 async def register(
-    data: RegisterIn, conn: ConnDep, passwords: PasswordsDep, pool: QueueDep
+    data: RegisterIn, db: DatabaseDep, passwords: PasswordsDep, hashing: HashingDep, pool: QueueDep
 ) -> JSONBytes:
-    row = await service.register(conn, data, passwords, pool)
+    row = await service.register(db, data, passwords, hashing, pool)
     return JSONBytes(me_body(row), status_code=status.HTTP_201_CREATED)
 
 
@@ -61,24 +63,21 @@ async def register(
     "/token",
     response_model=TokenPair,
     summary="Log in (OAuth2 password flow): username or email, and password",
-    responses={401: {"description": "incorrect username or password", **PROBLEM}, **THROTTLED},
+    responses={401: {"description": "incorrect username or password", **PROBLEM}, **THROTTLED,
+               **BUSY},
     dependencies=THROTTLE,
 )
 async def token(
     form: PasswordFormDep,
-    conn: ConnDep,
+    db: DatabaseDep,
     passwords: PasswordsDep,
+    hashing: HashingDep,
     tokens: TokensDep,
     limiter: LimiterDep,
 ) -> JSONBytes:
-    account = account_key("api", form.username)
-    await limiter.check_account(account)  # a spent account is refused, right password or not
-    try:
-        user_id = await service.authenticate(conn, form.username, form.password, passwords)
-    except ProblemError:
-        await limiter.account_failed(account)
-        raise
-    return JSONBytes(await tokens.start_family(conn, user_id))
+    user_id = await service.authenticate(db, limiter, hashing, passwords, form.username, form.password)
+    async with db.connect() as conn:
+        return JSONBytes(await tokens.start_family(conn, user_id))
 
 
 @router.post(
@@ -169,9 +168,10 @@ async def password_reset_request(
     responses={**INVALID_LINK, 422: {"description": "invalid input or weak password", **PROBLEM}},
 )
 async def password_reset_confirm(
-    data: PasswordResetConfirmIn, conn: ConnDep, tokens: AccountTokensDep, passwords: PasswordsDep
+    data: PasswordResetConfirmIn, db: DatabaseDep, tokens: AccountTokensDep, passwords: PasswordsDep,
+    hashing: HashingDep,
 ) -> Response:
-    await lifecycle.confirm_reset(conn, tokens, passwords, data.token, data.new_password)
+    await lifecycle.confirm_reset(db, tokens, hashing, passwords, data.token, data.new_password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -181,12 +181,16 @@ async def password_reset_confirm(
     summary="Change the password, given the current one; every login is revoked",
     responses={400: {"description": "the current password is not correct", **PROBLEM},
                401: {"description": "not authenticated", **PROBLEM},
-               422: {"description": "invalid input or weak password", **PROBLEM}},
+               422: {"description": "invalid input or weak password", **PROBLEM}, **THROTTLED, **BUSY},
+    dependencies=THROTTLE,
 )
 async def password_change(
-    data: PasswordChangeIn, conn: ConnDep, user_id: CurrentUserId, passwords: PasswordsDep
+    data: PasswordChangeIn, db: DatabaseDep, user_id: CurrentUserId, passwords: PasswordsDep,
+    hashing: HashingDep, limiter: LimiterDep,
 ) -> Response:
-    await lifecycle.change_password(conn, passwords, user_id, data.current_password, data.new_password)
+    await lifecycle.change_password(
+        db, limiter, hashing, passwords, user_id, data.current_password, data.new_password
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from anyio import to_thread
 from arq.connections import ArqRedis
 from sqlalchemy import RowMapping, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,8 +24,11 @@ from auth_service.auth.schemas import RegisterIn
 from saaskit import queue
 from saaskit.accounts.problems import already_taken, already_taken_by, invalid_credentials, refresh_refused
 from saaskit.db.constraints import violated_constraint
+from saaskit.db.database import Database
 from saaskit.db.schema import jobs, refresh_tokens, users
 from saaskit.logging import get_logger
+from saaskit.ratelimit import AsyncLoginLimiter, login_key
+from saaskit.security.hashing import HashingPool
 from saaskit.security.passwords import PasswordService
 from saaskit.security.refresh import RefreshDecision, StoredRefreshToken, decide_refresh, new_refresh
 from saaskit.security.tokens import AccessTokenIssuer, TokenPairBody, hash_refresh_token, token_pair
@@ -99,9 +101,25 @@ async def revoke_family(conn: AsyncConnection, family_id: uuid.UUID) -> None:
 
 
 async def register(
-    conn: AsyncConnection, data: RegisterIn, passwords: PasswordService, pool: ArqRedis
+    db: Database, data: RegisterIn, passwords: PasswordService, hashing: HashingPool, pool: ArqRedis
 ) -> RowMapping:
-    taken = (
+    """The new account. The names are checked on one borrowed connection, the hash is
+    made holding none (in the bounded ``hashing`` pool), the rows inserted on another."""
+    async with db.connect() as conn:
+        taken = await _taken(conn, data)
+    if taken[0]:
+        raise already_taken("email")
+    if taken[1]:
+        raise already_taken("username")
+    password_hash = await hashing.run(passwords.hash, data.password)
+    async with db.connect() as conn:
+        user, job_id = await _insert_user(conn, data, password_hash)
+    await queue_welcome_email(pool, job_id)  # no connection held across Redis either
+    return user
+
+
+async def _taken(conn: AsyncConnection, data: RegisterIn) -> tuple[bool, bool]:
+    email, username = (
         await conn.execute(
             select(
                 func.bool_or(func.lower(users.c.email) == data.email),
@@ -114,11 +132,12 @@ async def register(
             )
         )
     ).one()
-    if taken[0]:
-        raise already_taken("email")
-    if taken[1]:
-        raise already_taken("username")
-    password_hash = await to_thread.run_sync(passwords.hash, data.password)
+    return bool(email), bool(username)
+
+
+async def _insert_user(
+    conn: AsyncConnection, data: RegisterIn, password_hash: str
+) -> tuple[RowMapping, int]:
     try:
         user = (
             await conn.execute(
@@ -146,8 +165,7 @@ async def register(
         )
     ).scalar_one()
     await conn.commit()
-    await queue_welcome_email(pool, job_id)
-    return user._mapping
+    return user._mapping, job_id
 
 
 async def queue_welcome_email(pool: ArqRedis, job_id: int) -> None:
@@ -160,26 +178,37 @@ async def queue_welcome_email(pool: ArqRedis, job_id: int) -> None:
 
 
 async def authenticate(
-    conn: AsyncConnection, login: str, password: str, passwords: PasswordService
+    db: Database, limiter: AsyncLoginLimiter, hashing: HashingPool, passwords: PasswordService,
+    login: str, password: str,
 ) -> int:
+    """The account's id for a right password, else the 401; the 429 once the account's
+    failure budget is spent, whichever of its names was typed (``login_key``).
+
+    No connection is held while argon2 runs: one is borrowed for the lookup and, after a
+    rehash, for the update. The hash waits its turn in the bounded ``hashing`` pool."""
     login = login.strip()
-    row = (
-        await conn.execute(
-            select(users.c.id, users.c.password_hash, users.c.is_active).where(
-                or_(
-                    func.lower(users.c.username) == login.lower(),
-                    func.lower(users.c.email) == login.lower(),
+    async with db.connect() as conn:
+        row = (
+            await conn.execute(
+                select(users.c.id, users.c.password_hash, users.c.is_active).where(
+                    or_(
+                        func.lower(users.c.username) == login.lower(),
+                        func.lower(users.c.email) == login.lower(),
+                    )
                 )
             )
-        )
-    ).first()
+        ).first()
+    key = login_key("api", row.id if row else None, login)
+    await limiter.check_account(key)  # a spent account is refused, right password or not
     stored = row.password_hash if row else None
-    ok = await to_thread.run_sync(passwords.verify_or_dummy, stored, password)
+    ok = await hashing.run(passwords.verify_or_dummy, stored, password)
     if not ok or row is None or not row.is_active:
+        await limiter.account_failed(key)
         raise invalid_credentials()
     if passwords.needs_rehash(row.password_hash):
-        new_hash = await to_thread.run_sync(passwords.hash, password)
-        await conn.execute(update(users).where(users.c.id == row.id).values(password_hash=new_hash))
+        new_hash = await hashing.run(passwords.hash, password)
+        async with db.begin() as conn:
+            await conn.execute(update(users).where(users.c.id == row.id).values(password_hash=new_hash))
     return row.id
 
 

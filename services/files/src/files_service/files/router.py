@@ -81,7 +81,7 @@ async def get_file(id: str, conn: ConnDep, user_id: CurrentUserId) -> JSONBytes:
     "/{id}/download",
     summary="The bytes as uploaded: streamed (local storage) or a 307 to a presigned URL (S3)",
     response_class=Response,
-    # The stored type (one of the allow-list), whatever it is: any media type.
+    # The stored type; saaskit.openapi.complete_document names each one served.
     responses={200: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
                307: {"description": "presigned URL, valid at most 15 minutes"}, **NOT_FOUND},
 )

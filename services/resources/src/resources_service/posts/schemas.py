@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from saaskit.content.limits import POST_BODY_MAX, TITLE_MAX
+from saaskit.preview import MAX_URL_LENGTH
 
 
 class PostIn(BaseModel):
@@ -24,3 +25,13 @@ class PostPatch(BaseModel):
 
     def changes(self) -> dict[str, str]:
         return self.model_dump(include=self.model_fields_set)
+
+
+class PreviewIn(BaseModel):
+    """The page to preview. Its scheme, host and address are checked by the kit
+    (``saaskit.preview.parse_url``, the same words on both stacks)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(max_length=MAX_URL_LENGTH, examples=["https://example.com/"],
+                     description="http or https, at most 2048 characters")

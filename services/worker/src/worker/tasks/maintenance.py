@@ -3,7 +3,8 @@
 - ``sweep``: queue again the rows left ``queued`` because Redis was down when they were
   created (arq refuses a job id it already holds, so a row that is in fact queued, or
   waiting for a retry, is left alone); and fail rows left ``running`` by a worker that
-  died for good (arq no longer holds the job).
+  died for good (arq no longer holds the job), rejecting the file of such a
+  ``process_file`` job, as any other failure for good does.
 - ``cleanup``: delete expired and long-revoked refresh tokens, and uploads still
   ``pending`` long after they were made, with their objects.
 """
@@ -19,11 +20,13 @@ from saaskit.db.schema import files, jobs, refresh_tokens
 from saaskit.logging import get_logger
 from saaskit.timeutil import utcnow
 from worker.context import WorkerContext
+from worker.tasks import process_file
 
 log = get_logger(__name__)
 
 BATCH = 500
 REVOKED_RETENTION = timedelta(days=1)
+ABANDONED = "the worker stopped while running this job"
 
 
 async def sweep(worker: WorkerContext) -> dict[str, int]:
@@ -39,25 +42,32 @@ async def sweep(worker: WorkerContext) -> dict[str, int]:
             .order_by(jobs.c.created_at).limit(BATCH)
         )).all()
         stuck = (await conn.execute(
-            select(jobs.c.id)
+            select(jobs.c.id, jobs.c.type, jobs.c.payload)
             .where(jobs.c.status == "running",
                    jobs.c.started_at < stuck_before)
             .limit(BATCH)
-        )).scalars().all()
+        )).all()
     requeued = 0
     for job in stale:
         requeued += await queue.enqueue(worker.redis, job.type, job.id)
     abandoned = [
-        job_id for job_id in stuck
-        if not await worker.redis.exists(queue.JOB_KEY_PREFIX + queue.arq_job_id(job_id))
+        job for job in stuck
+        if not await worker.redis.exists(queue.JOB_KEY_PREFIX + queue.arq_job_id(job.id))
     ]
     if abandoned:
         async with engine.begin() as conn:
-            await conn.execute(
-                update(jobs).where(jobs.c.id.in_(abandoned), jobs.c.status == "running")
-                .values(status="failed", finished_at=func.now(),
-                        error="the worker stopped while running this job")
-            )
+            failed = (await conn.execute(
+                update(jobs).where(jobs.c.id.in_([job.id for job in abandoned]),
+                                   jobs.c.status == "running")
+                .values(status="failed", finished_at=func.now(), error=ABANDONED)
+                .returning(jobs.c.id)
+            )).scalars().all()
+            for job in abandoned:
+                if job.id in failed and job.type == queue.PROCESS_FILE:
+                    file_id = process_file.file_id_of(job.payload)
+                    if file_id is not None:
+                        await process_file.reject_pending(
+                            conn, file_id, f"processing failed: {ABANDONED}")
     if requeued or abandoned:
         log.info("sweep", requeued=requeued, abandoned=len(abandoned))
     return {"requeued": requeued, "abandoned": len(abandoned)}

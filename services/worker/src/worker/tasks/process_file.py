@@ -1,7 +1,11 @@
 """``process_file``: verify an upload (checksum and type, from the stored bytes), make
 a thumbnail of images, and mark the file ``ready`` or ``rejected``. Only a ``pending``
 file is changed, so a second run changes nothing; the thumbnail key is derived from the
-file id, so a re-run overwrites it rather than adding another."""
+file id, so a re-run overwrites it rather than adding another.
+
+When the job fails for good instead (an unexpected error, or storage still unreachable
+on the last try), ``give_up`` marks the file ``rejected`` with "processing failed: ..."
+as its reason: a file the worker could not process is never left ``pending``."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import uuid
 
 from anyio import to_thread
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from saaskit.db.schema import files
 from saaskit.storage import new_key
@@ -17,11 +22,35 @@ from worker.inspection import inspect
 from worker.lifecycle import JobRow, PermanentError
 
 
-async def handle(worker: WorkerContext, job: JobRow) -> dict[str, str]:
+def file_id_of(payload: dict) -> uuid.UUID | None:
     try:
-        file_id = uuid.UUID(str(job.payload.get("file_id")))
+        return uuid.UUID(str(payload.get("file_id")))
     except ValueError:
-        raise PermanentError("payload has no valid file_id") from None
+        return None
+
+
+async def reject_pending(conn: AsyncConnection, file_id: uuid.UUID, reason: str) -> bool:
+    """Mark the file rejected with ``reason``, if it is still pending."""
+    updated = await conn.execute(
+        update(files).where(files.c.id == file_id, files.c.status == "pending")
+        .values(status="rejected", rejection_reason=reason[:500], updated_at=func.now())
+    )
+    return bool(updated.rowcount)
+
+
+async def give_up(worker: WorkerContext, job: JobRow, error: str) -> None:
+    """``lifecycle``'s failure hook: the job failed for good, so the file is rejected."""
+    file_id = file_id_of(job.payload)
+    if file_id is None:
+        return
+    async with worker.engine.begin() as conn:
+        await reject_pending(conn, file_id, f"processing failed: {error}")
+
+
+async def handle(worker: WorkerContext, job: JobRow) -> dict[str, str]:
+    file_id = file_id_of(job.payload)
+    if file_id is None:
+        raise PermanentError("payload has no valid file_id")
     engine, storage, settings = worker.engine, worker.storage, worker.settings
     async with engine.connect() as conn:
         row = (await conn.execute(
