@@ -55,6 +55,11 @@ def test_quick_cost_run_fills_every_cell(tmp_path):
         assert 0 < m["cold_start_in_container_s"]["median"] < m["cold_start_s"]["median"], service
         assert m["processes"] == len(m["idle_rss_bytes"]) >= 1
         assert all(rss > 0 for rss in m["idle_rss_bytes"]) and m["idle_pss_total_bytes"] > 0
+        pss = m["idle_pss"]
+        assert pss["low"] <= pss["median"] <= pss["high"] and pss["n"] == 1
+        assert m["start_cpu_s"]["median"] > 0, service
+        if service != "worker":
+            assert m["cpu_per_request_ms"]["median"] >= 0, service
         extra = m["extra_pod_first_request_s"]
         if service == "worker":
             assert extra is None  # serves no requests: "n/a" in the report, with the reason
@@ -65,6 +70,9 @@ def test_quick_cost_run_fills_every_cell(tmp_path):
     load = results["startup"]["load_average_1m"]
     assert load["start"] >= 0 and load["end"] >= 0
 
+    assert len(results["commit"]) == 40 and results["commit"].startswith(results["git"])
+    assert results["comparison"] is None  # needs all four serving services
+    assert len(results["changes"]) >= 3 and "Change cost" in report
     assert "None" not in report and "nan" not in report
     for text in (report, json.dumps(results)):  # committable: no path of this machine
         assert str(ROOT) not in text and str(tmp_path) not in text

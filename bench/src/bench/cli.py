@@ -289,6 +289,37 @@ def cost(
         console.print(f"- {line}")
 
 
+@app.command("cost-report")
+def cost_report_again(
+    out: Path = typer.Option(Path("docs/benchmark/cost-to-own"), help="Output directory."),
+) -> None:
+    """Rewrite report.md from results.json, the change-cost patches recounted."""
+    from bench.cost import changes
+
+    path = out / "results.json"
+    results = json.loads(path.read_text())
+    results["changes"] = changes.count_all()
+    path.write_text(json.dumps(results, indent=2))
+    console.print(f"report: {cost_report.write(results, out)}")
+
+
+@app.command("cost-change")
+def cost_change(
+    revision: str = typer.Argument(..., help="The commit that makes the change (its diff is saved)."),
+    name: str = typer.Argument(..., help="File name of the patch, without .patch."),
+    out: Path = typer.Option(Path("docs/benchmark/cost-to-own/changes"), help="Where patches go."),
+) -> None:
+    """Save one change-cost exercise's diff under changes/ and print its count."""
+    from bench.cost import changes
+
+    patch = changes.save(revision, out / f"{name}.patch")
+    summary = changes.summarise(changes.parse(patch.read_text()))["by_side"]
+    for side, c in summary.items():
+        if c["files"]:
+            console.print(f"{side}: {c['files']} files ({c['new_files']} new), "
+                          f"+{c['added']}/-{c['removed']}")
+
+
 @app.command()
 def variants(
     size: str = typer.Option("small", help="Data set: tiny, small or large."),

@@ -13,8 +13,8 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import environment
-from bench.cost import chart, code, images, report, startup
+from bench import admin_code, environment
+from bench.cost import changes, chart, code, compare, images, report, startup
 from bench.cost.code import ROOT
 from saas_images.engine import SERVICES, Engine
 
@@ -46,6 +46,9 @@ def run(out: Path, services: tuple[str, ...], repeats: int, processes: tuple[int
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(command + ([] if measure_images else ["--no-images"])),
         "git": _git("rev-parse", "--short", "HEAD") or "unknown",
+        # The commit counted, and (with `make cost`) the one the images were just built from.
+        "commit": _git("rev-parse", "HEAD") or "unknown",
+        "commit_date": _git("show", "-s", "--format=%cI", "HEAD") or "unknown",
         # Source files that differ from that commit when the code was counted.
         "uncommitted_sources": len(_git("status", "--porcelain", "--", "services",
                                         "libs/saaskit/src").splitlines()),
@@ -53,6 +56,10 @@ def run(out: Path, services: tuple[str, ...], repeats: int, processes: tuple[int
         "settings": {"services": list(services), "repeats": repeats,
                      "processes": list(processes)},
         "code": code.count(),
+        "admin_code": {feature: {side: {"sloc": sloc, "files": files}
+                                 for side, (sloc, files) in sides.items()}
+                       for feature, sides in admin_code.count().items()},
+        "changes": changes.count_all(),
     }
     results["charts"] = {"code_per_feature": str(
         chart.code_per_feature(results["code"], out / "charts" / "code_per_feature.png")
@@ -65,6 +72,7 @@ def run(out: Path, services: tuple[str, ...], repeats: int, processes: tuple[int
         log("dependencies and sizes of each image")
         results["images"] = {s: images.image(engine, s) for s in services}
         results["startup"] = startup.measure(engine, services, repeats, processes, log)
+        results["comparison"] = compare.compare(results)
     else:
         results["podman"] = "not used"
     (out / "results.json").write_text(json.dumps(results, indent=2))

@@ -7,9 +7,14 @@ Definitions (the report repeats them):
   ``/readyz`` (the worker, which serves no API, from its ``/metrics``), polled every
   20 ms. ``in_container`` is the same end minus the container's own ``StartedAt``, so
   the runtime's share (creating the container) is ``seconds - in_container``.
-- idle memory: after 20 real requests and a 2 s pause, the RSS of every process in the
+- idle memory: after 60 real requests and a 2 s pause, the RSS of every process in the
   container (the server and, with more than one, its workers) and their summed PSS,
   which counts pages forked workers share once. Read with psutil from the host.
+- CPU: the user + system seconds of every process in the container (psutil, from the
+  host), read when the cold start ends (what starting cost), and around 50 real requests
+  after 10 of warm-up (the difference over 50: CPU per request, on the same route for
+  the resources service and the Django twin, ``GET /users/{id}``; the kernel counts in
+  10 ms ticks, so the 50 are what makes the figure resolvable).
 - extra pod: while the cold-started container serves, one more container of the same
   service is started; the time from ``podman run`` to its first 200 on a real,
   authenticated request (not a probe): what a scale-up waits for before the new pod
@@ -36,6 +41,7 @@ from typing import Any
 import httpx
 import psutil
 
+from bench.cost.intervals import median_interval
 from devstack.net import free_port
 from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis
@@ -49,7 +55,8 @@ MIGRATE = (
 )
 POLL_SECONDS = 0.02
 START_TIMEOUT = 120.0
-WARM_UP_REQUESTS = 20
+WARM_UP_REQUESTS = 10
+MEASURED_REQUESTS = 50  # CPU per request: over these, after the warm-up
 SETTLE_SECONDS = 2.0
 HTTP_SERVICES = ("auth", "resources", "files", "admin")
 # The first real request each service serves: (path, needs the user's id).
@@ -145,9 +152,21 @@ class Running:
     def started_at(self) -> float:
         return int(self.inspect("{{.State.StartedAt.UnixNano}}")) / 1e9
 
-    def memory(self) -> dict:
+    def _processes(self) -> list[psutil.Process]:
         root = psutil.Process(int(self.inspect("{{.State.Pid}}")))
-        processes = [root, *sorted(root.children(recursive=True), key=lambda p: p.pid)]
+        return [root, *sorted(root.children(recursive=True), key=lambda p: p.pid)]
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of every process in the container so far, exited children
+        its processes waited for included."""
+        total = 0.0
+        for process in self._processes():
+            t = process.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+        return total
+
+    def memory(self) -> dict:
+        processes = self._processes()
         rss, pss, commands = [], 0, []
         for process in processes:
             info = process.memory_full_info()
@@ -251,12 +270,17 @@ def measure_once(fx: Fixture, service: str, processes: int) -> dict:
     with container(fx, service, processes) as first:
         seconds = first.wait_for(_ready_path(service))
         sample: dict[str, Any] = {"cold_start_s": seconds,
-                  "cold_start_in_container_s": first.launched + seconds - first.started_at()}
+                  "cold_start_in_container_s": first.launched + seconds - first.started_at(),
+                  "start_cpu_s": first.cpu_seconds()}
         if service in HTTP_SERVICES:
             path, headers = _real(fx, service)
             with httpx.Client(base_url=first.url, headers=headers, timeout=30) as client:
                 for _ in range(WARM_UP_REQUESTS):
                     client.get(path).raise_for_status()
+                before = first.cpu_seconds()
+                for _ in range(MEASURED_REQUESTS):
+                    client.get(path).raise_for_status()
+            sample["cpu_per_request_ms"] = (first.cpu_seconds() - before) / MEASURED_REQUESTS * 1000
         time.sleep(SETTLE_SECONDS)
         sample["memory"] = first.memory()
         if service in HTTP_SERVICES:
@@ -266,7 +290,8 @@ def measure_once(fx: Fixture, service: str, processes: int) -> dict:
 
 
 def _stats(values: list[float]) -> dict:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+    """Median, min, max, the order-statistic interval (bench.cost.intervals), every run."""
+    return {**median_interval(values), "min": min(values), "max": max(values),
             "runs": values}
 
 
@@ -283,9 +308,15 @@ def summarise(samples: list[dict]) -> dict:
             for i in range(min(len(s["memory"]["rss_bytes"]) for s in samples))
         ],
         "idle_pss_total_bytes": statistics.median(s["memory"]["pss_total_bytes"] for s in samples),
+        "idle_pss": _stats([s["memory"]["pss_total_bytes"] for s in samples]),
+        "start_cpu_s": _stats([s["start_cpu_s"] for s in samples]),
+        "cpu_per_request_ms": None,
         "process_commands": samples[0]["memory"]["commands"],
         "extra_pod_first_request_s": None,
     }
+    per_request = [s["cpu_per_request_ms"] for s in samples if "cpu_per_request_ms" in s]
+    if per_request:
+        out["cpu_per_request_ms"] = _stats(per_request)
     extra = [s["extra_pod_first_request_s"] for s in samples if "extra_pod_first_request_s" in s]
     if extra:
         out["extra_pod_first_request_s"] = _stats(extra)
