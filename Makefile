@@ -52,6 +52,14 @@ bench-floor: install
 superuser: install
 	$(BIN)/python -m admin_service.manage migrate --noinput && $(BIN)/python -m admin_service.manage createsuperuser
 
+# A staff account for the FastAPI admin (SQLAdmin, http://localhost:8002/sqladmin/), in its
+# own table (staff_accounts), apart from API users and from the Django admin's staff:
+# make staff STAFF=ada (the password is asked for, or read from STAFF_PASSWORD).
+STAFF ?= admin
+.PHONY: staff
+staff: install
+	$(BIN)/python -m saaskit.db.migrate upgrade && $(BIN)/python -m resources_service.admin.staff $(STAFF)
+
 # The load comparison (docs/benchmark/README.md): make bench ARGS=--quick
 bench: install
 	$(BIN)/python -m bench run $(ARGS)
@@ -112,3 +120,19 @@ dashboards: install
 .PHONY: kube-play
 kube-play: images
 	$(BIN)/pytest tests/kubeplay -v -s -p no:cacheprovider
+
+# A real single-node Kubernetes on this machine (tools/cluster, docs/deploy.md): built from
+# Go modules and Debian packages into ~/.cache/saas-cluster on first use (~10 min), then
+# started in its own network namespace; `make cluster-down` removes all of it.
+.PHONY: cluster cluster-down e2e
+cluster: install images
+	$(BIN)/saas-cluster up
+
+cluster-down: install
+	$(BIN)/saas-cluster down
+
+# The chart's user workflows on that cluster (starts it if it is not up), ~30 min; the
+# summary goes to docs/deploy/e2e/. One step: make e2e E2E_ARGS="--steps 1".
+e2e: install images
+	@$(BIN)/saas-cluster status >/dev/null 2>&1 || $(BIN)/saas-cluster up
+	$(BIN)/saas-cluster e2e $(E2E_ARGS)
