@@ -7,7 +7,7 @@ import re
 
 # Values for a test: every label value ("All"), and a rate window that spans several
 # scrapes at the tests' 1 s scrape interval.
-DEFAULTS = {"namespace": ".*", "route": ".*", "testid": ".*", "__rate_interval": "1m", "__range": "10m"}
+DEFAULTS = {"namespace": ".*", "release": ".*", "route": ".*", "testid": ".*", "__rate_interval": "1m", "__range": "10m"}
 
 
 def substitute(expr: str, values: dict[str, str] | None = None) -> str:

@@ -42,7 +42,8 @@ def test_every_alert_is_tested_firing_and_not_firing():
             for check in case.get("alert_rule_test", []):
                 (firing if check.get("exp_alerts") else quiet).add(check["alertname"])
     expected = alert_names()
-    assert expected == {"ErrorBudgetBurnFast", "ErrorBudgetBurnSlow", "LatencyP99High", "JobQueueBacklogGrowing",
-                        "JobQueueOldestJobTooOld", "WorkerAbsent", "PodsRestarting"}
+    assert expected == {"ErrorBudgetBurnFast", "ErrorBudgetBurnSlow", "ErrorBudgetBurnTicket", "LatencyP99High",
+                        "FileTransferLatencyHigh", "JobQueueBacklogGrowing", "JobQueueOldestJobTooOld",
+                        "WorkerAbsent", "PodsRestarting"}
     assert expected - firing == set(), "alerts never tested firing"
     assert expected - quiet == set(), "alerts never tested quiet"

@@ -6,6 +6,10 @@ sidecar), and tests/observability checks that the committed JSON is exactly what
 code generates and that every query returns data from a real Prometheus scraping both
 implementations.
 
+Every query selects one release's series (``saas_release``, the target label the chart's
+ServiceMonitors add, chosen by the ``release`` variable) in the chosen namespaces, so
+another team's ``http_requests_total`` in the same namespace never shows here.
+
 Every series of the comparison is split by ``framework`` (fastapi | django). Process
 metrics (CPU, memory) carry no framework label of their own: they borrow it from the
 ``http_requests_in_progress`` series of the same scrape target (``group_left``).
@@ -19,9 +23,12 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import DataSourceRef, VariableRefresh, VariableSort
 
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="${datasource}")
-NS = 'namespace=~"$namespace"'
+NS = 'namespace=~"$namespace", saas_release=~"$release"'
+# kube-state-metrics' series carry no release label: the namespace only.
+KSM_NS = 'namespace=~"$namespace"'
 # The framework of each scrape target, to label its process metrics.
-FRAMEWORK_OF_TARGET = "group_left(framework) max by (namespace, job, instance, framework) (http_requests_in_progress)"
+FRAMEWORK_OF_TARGET = (f"group_left(framework) max by (namespace, job, instance, framework) "
+                       f"(http_requests_in_progress{{{NS}}})")
 TAGS = ["saas", "generated"]
 
 
@@ -47,9 +54,10 @@ def datasource_variable() -> dash.DatasourceVariable:
     return dash.DatasourceVariable("datasource").label("Data source").type("prometheus")
 
 
-def label_variable(name: str, label: str, source: str, multi: bool = True) -> dash.QueryVariable:
+def label_variable(name: str, label: str, source: str, multi: bool = True,
+                   label_name: str | None = None) -> dash.QueryVariable:
     variable = (dash.QueryVariable(name).label(label).datasource(DATASOURCE)
-                .query(f"label_values({source}, {name})").refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+                .query(f"label_values({source}, {label_name or name})").refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
                 .sort(VariableSort.ALPHABETICAL_ASC).multi(multi).include_all(True).all_value(".*"))
     return variable
 
@@ -57,7 +65,9 @@ def label_variable(name: str, label: str, source: str, multi: bool = True) -> da
 def base(uid: str, title: str, description: str) -> dash.Dashboard:
     return (dash.Dashboard(title).uid(uid).description(description).tags(TAGS).refresh("30s")
             .time("now-1h", "now").timezone("utc").with_variable(datasource_variable())
-            .with_variable(label_variable("namespace", "Namespace", "http_requests_total")))
+            .with_variable(label_variable("namespace", "Namespace", "http_requests_total"))
+            .with_variable(label_variable("release", "Release", 'http_requests_total{namespace=~"$namespace"}',
+                                          label_name="saas_release")))
 
 
 def fastapi_vs_django() -> dash.Dashboard:
@@ -113,14 +123,14 @@ def fastapi_vs_django() -> dash.Dashboard:
         .with_row(dash.Row("Scaling (kube-state-metrics)"))
         .with_panel(graph(
             "Replicas available", "short",
-            query(f"sum by (deployment) (kube_deployment_status_replicas_available{{{NS}}})", "{{deployment}}")))
+            query(f"sum by (deployment) (kube_deployment_status_replicas_available{{{KSM_NS}}})", "{{deployment}}")))
         .with_panel(graph(
             "HPA desired vs current", "short",
             query(f"sum by (horizontalpodautoscaler) "
-                  f"(kube_horizontalpodautoscaler_status_desired_replicas{{{NS}}})",
+                  f"(kube_horizontalpodautoscaler_status_desired_replicas{{{KSM_NS}}})",
                   "desired {{horizontalpodautoscaler}}", "A"),
             query(f"sum by (horizontalpodautoscaler) "
-                  f"(kube_horizontalpodautoscaler_status_current_replicas{{{NS}}})",
+                  f"(kube_horizontalpodautoscaler_status_current_replicas{{{KSM_NS}}})",
                   "current {{horizontalpodautoscaler}}", "B")))
     )
 
@@ -130,16 +140,18 @@ def worker_and_queue() -> dash.Dashboard:
     return (
         base("saas-worker-queue", "SaaS: worker and queue",
              "Is the queue keeping up? Depth, waiting time, throughput, duration, retries and failures.")
+        # Every worker reads the whole queue from Redis: the depth is the largest reading
+        # (a sum would count the queue once per worker).
         .with_panel(single("Queue depth", "short",
-                           query(f"sum(worker_queue_depth{{{NS}}})", "waiting jobs")))
+                           query(f"max(worker_queue_depth{{{NS}}})", "waiting jobs")))
         .with_panel(single("Oldest job waiting", "s",
                            query(f"max(worker_queue_oldest_job_age_seconds{{{NS}}})", "oldest job")))
-        .with_panel(single("Workers up", "short", query(f'sum(up{{{NS}, job=~".*worker"}})', "workers")))
+        .with_panel(single("Workers up", "short", query(f'sum(up{{{NS}, container="worker"}})', "workers")))
         .with_panel(single("Failed tries (range)", "short",
                            query(f'sum(increase(worker_jobs_total{{{NS}, outcome="failed"}}[$__range]))',
                                  "failed")))
         .with_panel(graph("Queue depth and oldest job", "short",
-                          query(f"sum(worker_queue_depth{{{NS}}})", "depth", "A"),
+                          query(f"max(worker_queue_depth{{{NS}}})", "depth", "A"),
                           query(f"max(worker_queue_oldest_job_age_seconds{{{NS}}})", "oldest job (s)", "B")))
         .with_panel(graph("Jobs per second by type and outcome", "ops",
                           query(f"sum by (type, outcome) (rate({jobs}[$__rate_interval]))",

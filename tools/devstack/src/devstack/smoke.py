@@ -51,7 +51,10 @@ def _ten_mib_zip() -> bytes:
     return buffer.getvalue()
 
 
-def run() -> None:
+def run(auth: str = AUTH, resources: str = RESOURCES, files: str = FILES, django: str = DJANGO) -> None:
+    """The journey against these base URLs; the Django twin serves the whole API, so
+    passing its URL for all four walks the journey on Django alone."""
+    AUTH, RESOURCES, FILES, DJANGO = auth, resources, files, django  # noqa: N806 - the journey's names
     name = f"smoke_{uuid.uuid4().hex[:8]}"
     password = "correct horse 9"
     _check("health of auth", httpx.get(f"{AUTH}/healthz"), 200)
@@ -76,7 +79,9 @@ def run() -> None:
     console.print(f"   uploaded in {time.monotonic() - started:.2f}s")
     ready = _wait("file processing", f"{FILES}/files/{uploaded['id']}", headers, {"ready", "rejected"})
     assert ready["status"] == "ready" and ready["sha256"] == hashlib.sha256(payload).hexdigest()
-    download = httpx.get(f"{FILES}/files/{uploaded['id']}/download", headers=headers, timeout=60)
+    # With S3 storage the download is a 307 to a presigned URL: follow it, as a browser does.
+    download = httpx.get(f"{FILES}/files/{uploaded['id']}/download", headers=headers, timeout=60,
+                         follow_redirects=True)
     assert download.content == payload, "downloaded bytes differ"
     console.print("[green]ok[/] download is byte-identical")
 
@@ -84,7 +89,8 @@ def run() -> None:
                                                   json={"type": "export_posts"}), 202)
     finished = _wait("export job", f"{RESOURCES}/jobs/{job['id']}", headers, {"succeeded", "failed"})
     assert finished["status"] == "succeeded", finished
-    export = httpx.get(f"{FILES}/files/{finished['result']['file_id']}/download", headers=headers)
+    export = httpx.get(f"{FILES}/files/{finished['result']['file_id']}/download", headers=headers,
+                       follow_redirects=True)
     assert export.json()["posts"][0]["title"] == "Hello"
     console.print("[green]ok[/] exported file downloads")
 

@@ -95,7 +95,8 @@ def print_urls(procfile: dict[str, str]) -> None:
         "admin": ("http://localhost:8000/docs  ·  admin: http://localhost:8000/admin/ "
                   "(make superuser)"),
         "auth": "http://localhost:8001/docs",
-        "resources": "http://localhost:8002/docs",
+        "resources": ("http://localhost:8002/docs  ·  admin: http://localhost:8002/sqladmin/ "
+                      "(make staff)"),
         "files": "http://localhost:8003/docs",
         "worker": "metrics: http://localhost:9102/metrics",
     }
