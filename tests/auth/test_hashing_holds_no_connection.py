@@ -49,8 +49,10 @@ async def parts(settings):
     db = Database(engine, settings.database_pool_size, settings.database_connect_timeout)
     pool = await queue.create_queue(settings.redis_url, settings.queue_name)
     hashing = HashingPool(ThreadPoolExecutor(max_workers=1), workers=1, queue_limit=0)
-    yield db, RecordingPasswords(db), hashing, AsyncLoginLimiter.from_settings(settings), pool
+    limiter = AsyncLoginLimiter.from_settings(settings)
+    yield db, RecordingPasswords(db), hashing, limiter, pool
     hashing.shutdown()
+    await limiter.aclose()
     await pool.aclose()
     await engine.dispose()
 

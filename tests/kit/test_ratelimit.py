@@ -4,11 +4,21 @@ address is the client's."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
+import redis
 
 from devstack.net import free_port
 from saaskit.problems import ProblemError
-from saaskit.ratelimit import AsyncLoginLimiter, LoginLimiter, Quota, account_key, client_address
+from saaskit.ratelimit import (
+    LIMITER_CLIENT_NAME,
+    AsyncLoginLimiter,
+    LoginLimiter,
+    Quota,
+    account_key,
+    client_address,
+)
 
 
 @pytest.fixture
@@ -72,6 +82,7 @@ async def test_sync_and_async_limiters_spend_one_budget(small):
         await aio.check_account(key)
     with pytest.raises(ProblemError):
         sync.check_account(key)
+    await aio.aclose()
 
 
 async def test_redis_down_fails_open(small):
@@ -87,6 +98,25 @@ async def test_redis_down_fails_open(small):
         await aio.check_account("api:x")
         answered += 1
     assert answered == 5
+    await aio.aclose()
+
+
+async def test_the_async_limiter_closes_its_redis_connections(small):
+    """The auth service's shutdown closes them (``AuthState.aclose``): left open when
+    their loop ended, they surfaced as ResourceWarnings in whichever test ran next."""
+    limiter = AsyncLoginLimiter.from_settings(small)
+
+    def limiter_clients() -> int:
+        with redis.Redis.from_url(small.redis_url) as server:
+            clients = cast("list[dict[str, Any]]", server.client_list())
+        return sum(client["name"] == LIMITER_CLIENT_NAME for client in clients)
+
+    before = limiter_clients()
+    await limiter.spend_address("192.0.2.77")
+    assert limiter_clients() == before + 1
+    await limiter.aclose()
+    assert limiter_clients() == before
+    await limiter.aclose()  # twice is harmless
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,7 @@ from limits.aio.strategies import FixedWindowRateLimiter as AsyncFixedWindow
 from limits.errors import StorageError
 from limits.storage import RedisStorage
 from limits.strategies import FixedWindowRateLimiter
+from redis.asyncio import ConnectionPool as AsyncConnectionPool
 
 from saaskit.logging import get_logger
 from saaskit.problems import ProblemError
@@ -222,26 +223,43 @@ class LoginLimiter:
         self._hit(self.quotas.account, key, MAIL_DETAIL)
 
 
+LIMITER_CLIENT_NAME = "saaskit-login-limiter"  # how its connections show in CLIENT LIST
+
+
 class AsyncLoginLimiter:
     """The same limiter for asyncio (FastAPI): same keys, same scripts, same answers.
     Each call is bounded as a whole by ``redis_timeout`` too (the socket timeout bounds
     each read, not a call made of a connect and several reads)."""
 
-    def __init__(self, quotas: LoginQuotas, storage: AsyncRedisStorage, timeout: float = 1.0) -> None:
+    def __init__(self, quotas: LoginQuotas, storage: AsyncRedisStorage, timeout: float = 1.0,
+                 connections: AsyncConnectionPool | None = None) -> None:
         self.quotas = quotas
         self._limiter = AsyncFixedWindow(storage)
         self._timeout = timeout
         self._outage = _Outage()
+        self._connections = connections
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AsyncLoginLimiter:
+        # The connection pool is ours, not the storage's (``limits`` has no close), so
+        # that the service's shutdown can close it: dropped open with their event loop,
+        # its connections surfaced as ResourceWarnings in whatever ran next.
+        connections = AsyncConnectionPool.from_url(  # pyright: ignore[reportUnknownMemberType] - redis-py leaves **kwargs unannotated
+            settings.redis_url, client_name=LIMITER_CLIENT_NAME, **_redis_options(settings))
+        # limits types its storage options as scalars; redis-py's pool is what it passes on.
+        pooled: dict[str, Any] = {"connection_pool": connections}
         storage = AsyncRedisStorage(
             f"async+{settings.redis_url}",
             implementation="redispy",
             wrap_exceptions=True,
-            **_redis_options(settings),
+            **pooled,
         )
-        return cls(LoginQuotas.from_settings(settings), storage, settings.redis_timeout)
+        return cls(LoginQuotas.from_settings(settings), storage, settings.redis_timeout, connections)
+
+    async def aclose(self) -> None:
+        """Close the Redis connections (the service's shutdown); idempotent."""
+        if self._connections is not None:
+            await self._connections.aclose()
 
     async def _hit(self, quota: Quota, key: str, detail: str | None = None) -> None:
         if self._outage.skipping():

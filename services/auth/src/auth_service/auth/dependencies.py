@@ -16,6 +16,7 @@ from fastapi import Depends, Form, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from auth_service.auth.service import TokenService
+from auth_service.state import auth_state
 from saaskit.ratelimit import AsyncLoginLimiter
 from saaskit.security.account_tokens import AccountTokens
 from saaskit.security.hashing import HashingPool
@@ -24,34 +25,34 @@ from saaskit.security.passwords import PasswordService
 
 
 async def get_passwords(request: Request) -> PasswordService:
-    return request.app.state.passwords
+    return auth_state(request).passwords
 
 
 async def get_token_service(request: Request) -> TokenService:
-    return request.app.state.tokens
+    return auth_state(request).tokens
 
 
 async def get_keys(request: Request) -> KeySet:
-    return request.app.state.keys
+    return auth_state(request).keys
 
 
 async def get_account_tokens(request: Request) -> AccountTokens:
-    return request.app.state.account_tokens
+    return auth_state(request).account_tokens
 
 
 async def get_hashing(request: Request) -> HashingPool:
-    return request.app.state.hashing
+    return auth_state(request).hashing
 
 
 async def get_limiter(request: Request) -> AsyncLoginLimiter:
-    return request.app.state.login_limiter
+    return auth_state(request).login_limiter
 
 
 async def spend_address_budget(request: Request) -> None:
     """Every request to a login-like route spends its client address's budget first.
     The address is the socket's, or the forwarded one from a proxy that uvicorn was
     told to trust (``FORWARDED_ALLOW_IPS``, with proxy headers on)."""
-    await request.app.state.login_limiter.spend_address(request.client.host if request.client else "unknown")
+    await auth_state(request).login_limiter.spend_address(request.client.host if request.client else "unknown")
 
 
 async def password_form(

@@ -87,6 +87,7 @@ class AdminSite(Admin):
 
     async def close(self) -> None:
         self.staff_auth.hashing.shutdown()
+        await self.staff_auth.limiter.aclose()
         await self.admin_engine.dispose()
 
 
