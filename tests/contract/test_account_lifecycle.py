@@ -319,10 +319,10 @@ def test_one_reset_token_presented_twice_at_once_sets_one_password(stack, contra
     barrier = threading.Barrier(len(passwords))
 
     def confirm(password: str) -> int:
-        client = httpx.Client(timeout=15.0)
-        barrier.wait(10)
-        url = stack.url("/auth/password-reset/confirm")
-        return client.post(url, json={"token": token, "new_password": password}).status_code
+        with httpx.Client(timeout=15.0) as client:  # closed: no socket left to GC
+            barrier.wait(10)
+            url = stack.url("/auth/password-reset/confirm")
+            return client.post(url, json={"token": token, "new_password": password}).status_code
 
     with ThreadPoolExecutor(len(passwords)) as pool:
         statuses = list(pool.map(confirm, passwords))
