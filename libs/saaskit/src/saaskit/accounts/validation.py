@@ -6,9 +6,8 @@ import re
 
 import email_validator
 
-from saaskit.accounts.limits import PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN
+from saaskit.accounts.limits import PASSWORD_MAX, PASSWORD_MIN
 
-USERNAME_RE = re.compile(USERNAME_PATTERN)
 # A digit and a letter (Unicode), as regular expressions so the OpenAPI documents can
 # state the very rule the code applies (saaskit.openapi).
 _DIGIT = re.compile(r"\d")

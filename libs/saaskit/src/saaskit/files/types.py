@@ -68,10 +68,6 @@ def detect_content_type(head: bytes, complete: bool) -> str:
     return TEXT
 
 
-def is_allowed(content_type: str, allowed: tuple[str, ...] | list[str]) -> bool:
-    return content_type in allowed
-
-
 def sanitize_filename(name: str | None, default: str = "file") -> str:
     """A client-supplied filename made safe to display and to put in a header."""
     if not name:

@@ -5,7 +5,6 @@ Synchronous core (Django, worker threads)::
     storage = build_storage(settings)      # LocalStorage or S3Storage
     key = new_key("uploads")               # "uploads/<uuid hex>", never from user input
     size = storage.write(key, chunks)      # iterable of bytes; all or nothing
-    size = storage.write_file(key, fileobj)
     for chunk in storage.open(key): ...    # ObjectNotFound raised before the first chunk
     storage.exists(key); storage.delete(key)
     url = storage.presigned_get_url(key, filename=..., content_type=...)  # S3; None locally

@@ -83,9 +83,6 @@ class Storage(ABC):
         """Make the backend usable at start-up (S3: create the bucket when missing).
         Nothing to do for a local directory, which ``write`` creates as needed."""
 
-    def write_file(self, key: str, fileobj: BinaryIO) -> int:
-        return self.write(key, file_chunks(fileobj))
-
     def read_bytes(self, key: str) -> bytes:
         """The whole object in memory: for small objects only (thumbnails, tests)."""
         return b"".join(self.open(key))
