@@ -12,13 +12,12 @@ four threads. The normal requests start once every slow connection has sent some
 from __future__ import annotations
 
 import socket
-import threading
 import time
-from urllib.parse import urlsplit
 
 import httpx
 
 from tests.support.api import new_account
+from tests.support.slow_sockets import SlowSockets
 
 SLOW_CONNECTIONS = 50
 NORMAL_REQUESTS = 20
@@ -27,36 +26,16 @@ TRICKLE = 1.0  # seconds between two bytes of a slow client
 HOLD = 30.0  # the slow clients give up after this long whatever happens (bounded loop)
 
 
-class Trickle:
+class Trickle(SlowSockets):
     """``count`` connections each sending a request line and then one header byte every
-    ``TRICKLE`` seconds, never finishing, until ``stop()`` (or ``HOLD`` seconds)."""
-
-    def __init__(self, url: str, count: int) -> None:
-        parts = urlsplit(url)
-        self.address = (parts.hostname or "127.0.0.1", parts.port or 80)
-        self.count = count
-        self.sockets: list[socket.socket] = []
-        self.sent_first = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> Trickle:
-        self._thread.start()
-        assert self.sent_first.wait(10), "the slow clients could not connect"
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        for s in self.sockets:
-            s.close()
+    ``TRICKLE`` seconds, never finishing, until the block ends (or ``HOLD`` seconds)."""
 
     def _run(self) -> None:
         for _ in range(self.count):
             s = socket.create_connection(self.address, timeout=5)
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
             self.sockets.append(s)
-        self.sent_first.set()
+        self.ready.set()
         deadline = time.monotonic() + HOLD
         while not self._stop.wait(TRICKLE) and time.monotonic() < deadline:
             for s in self.sockets:

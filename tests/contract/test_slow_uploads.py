@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import select
 import socket
-import threading
 import time
-from urllib.parse import urlsplit
 
 import httpx
 
 from tests.support.api import new_account
+from tests.support.slow_sockets import SlowSockets
 
 TRICKLERS = 25
 BODY_BYTES = 100_000
@@ -38,13 +37,15 @@ HOLD = 30.0  # the tricklers give up after this long whatever happens (bounded l
 BOUNDARY = b"tricklebound"
 
 
-class Tricklers:
+class Tricklers(SlowSockets):
     """``count`` uploads on their own sockets, one body byte each per second; records
     when and how each one ended (the server's status line, or "closed")."""
 
+    READY_WITHIN = 15.0
+    NOT_READY = "the tricklers could not connect"
+
     def __init__(self, url: str, token: str, count: int) -> None:
-        parts = urlsplit(url)
-        self.address = (parts.hostname or "127.0.0.1", parts.port or 80)
+        super().__init__(url, count)
         self.head = (
             b"POST /files HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Authorization: Bearer " + token.encode() + b"\r\n"
@@ -53,24 +54,8 @@ class Tricklers:
             + b"--" + BOUNDARY + b"\r\nContent-Disposition: form-data; name=\"file\"; "
             b"filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\n"
         )
-        self.count = count
-        self.sockets: list[socket.socket] = []
         self.ended: dict[int, tuple[float, str]] = {}
         self.started = 0.0
-        self.ready = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> Tricklers:
-        self._thread.start()
-        assert self.ready.wait(15), "the tricklers could not connect"
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        for s in self.sockets:
-            s.close()
 
     def wait_all_ended(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

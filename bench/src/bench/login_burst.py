@@ -32,11 +32,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import psutil
 import psycopg
 
 from bench.processes import Server
 from bench.stack import BIN, GUNICORN_CONF, ROOT, uvicorn_argv
+from bench.upload_memory import tree_rss
 from devstack.net import free_port
 from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis
@@ -54,18 +54,7 @@ BURST_TIMEOUT = 120.0  # seconds: a burst that has not finished by then is repor
 
 
 def _rss_mb(pid: int) -> float:
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0
-    for proc in procs:
-        try:
-            total += proc.memory_info().rss
-        except psutil.NoSuchProcess:
-            continue
-    return total / 2**20
+    return tree_rss(pid) / 2**20
 
 
 def _seed(database_url: str, count: int) -> list[str]:
